@@ -1,0 +1,262 @@
+/// Turns execnet dumps into ``PyValue``s, accepting what stock execnet's
+/// loader accepts and refusing what it refuses (see protocol-spec.md, "Wire").
+///
+/// The loader is a stack machine, run here without recursion, so nesting
+/// depth costs heap, not stack.
+public struct DumpDecoder: Sendable {
+    public var options: DecodingOptions
+
+    public init(options: DecodingOptions = .lossless) {
+        self.options = options
+    }
+
+    /// Decodes an internal dump (no version byte), as carried inside messages.
+    /// Bytes after STOP are ignored, as stock ignores them.
+    public func decode(_ dump: [UInt8]) throws(DumpDecodingError) -> PyValue {
+        let result = dump.withUnsafeBytes { bytes in
+            Result { () throws(DumpDecodingError) in try decode(bytes) }
+        }
+        return try result.get()
+    }
+
+    public func decode(_ dump: UnsafeRawBufferPointer) throws(DumpDecodingError) -> PyValue {
+        var machine = LoadMachine(bytes: dump, options: options)
+        return try machine.run(from: 0)
+    }
+
+    /// Decodes a versioned dump (`dumps` format). With `format` nil, both
+    /// version bytes are accepted; otherwise only that one.
+    public func decodeVersioned(_ dump: [UInt8], format: DumpFormat? = nil)
+        throws(DumpDecodingError) -> (value: PyValue, format: DumpFormat)
+    {
+        let result = dump.withUnsafeBytes { bytes in
+            Result { () throws(DumpDecodingError) in try decodeVersioned(bytes, format: format) }
+        }
+        return try result.get()
+    }
+
+    public func decodeVersioned(_ bytes: UnsafeRawBufferPointer, format: DumpFormat? = nil)
+        throws(DumpDecodingError) -> (value: PyValue, format: DumpFormat)
+    {
+        let accepted = format.map { [$0] } ?? DumpFormat.allCases
+        guard let first = bytes.first, let found = DumpFormat(rawValue: first), accepted.contains(found) else {
+            throw DumpDecodingError(
+                reason: .wrongVersion(found: bytes.first, expected: accepted), offset: 0, opcode: nil)
+        }
+        var machine = LoadMachine(bytes: bytes, options: options)
+        return (try machine.run(from: 1), found)
+    }
+}
+
+/// One run of the loader over one dump.
+private struct LoadMachine {
+    struct Entry {
+        var value: PyValue
+        /// Whether Python could hash it (tuples: all elements hashable).
+        var hashable: Bool
+    }
+
+    let bytes: UnsafeRawBufferPointer
+    let options: DecodingOptions
+    var stack: [Entry] = []
+    var offset = 0
+    var opcodeOffset = 0
+    var opcode: Opcode?
+    var listSlotsLeft: Int
+
+    init(bytes: UnsafeRawBufferPointer, options: DecodingOptions) {
+        self.bytes = bytes
+        self.options = options
+        listSlotsLeft = options.limits.maxListSlots + bytes.count
+    }
+
+    func failure(_ reason: DumpDecodingError.Reason) -> DumpDecodingError {
+        DumpDecodingError(reason: reason, offset: opcodeOffset, opcode: opcode)
+    }
+
+    mutating func run(from start: Int) throws(DumpDecodingError) -> PyValue {
+        offset = start
+        while true {
+            opcodeOffset = offset
+            opcode = nil
+            guard offset < bytes.count else { throw failure(.truncated) }
+            let byte = bytes[offset]
+            offset += 1
+            guard let op = Opcode(rawValue: byte) else { throw failure(.unknownOpcode(byte)) }
+            opcode = op
+            switch op {
+            case .none: push(.none)
+            case .true: push(.bool(true))
+            case .false: push(.bool(false))
+            case .int: push(.int(PyInt(Int64(try readInt32()))))
+            case .long: push(.long(PyInt(Int64(try readInt32()))))
+            case .longInt: push(.int(try readIntegerText(longSuffix: false)))
+            case .longLong: push(.long(try readIntegerText(longSuffix: true)))
+            case .float: push(.float(Double(bitPattern: try readUInt64())))
+            case .complex:
+                let real = Double(bitPattern: try readUInt64())
+                push(.complex(real: real, imag: Double(bitPattern: try readUInt64())))
+            case .bytes: push(.bytes(Array(try readByteString())))
+            case .py2String: try loadPy2String()
+            case .py3String: try loadPy3String()
+            case .unicode: push(.unicode(try readText()))
+            case .newList: try loadNewList()
+            case .newDict: stack.append(Entry(value: .dict(PyDict(storage: .make(capacity: 8))), hashable: false))
+            case .setItem: try loadSetItem()
+            case .buildTuple, .set, .frozenset: try loadCollection(op)
+            case .channel:
+                let id = try readInt32()
+                guard options.allowsChannels else { throw failure(.channelNotAllowed) }
+                push(.channel(id: id))
+            case .stop:
+                guard stack.count == 1 else { throw failure(.stackNotSingleAtStop(depth: stack.count)) }
+                return stack.removeLast().value
+            }
+        }
+    }
+
+    mutating func push(_ value: PyValue) {
+        stack.append(Entry(value: value, hashable: true))
+    }
+
+    // MARK: Operands
+
+    mutating func readInt32() throws(DumpDecodingError) -> Int32 {
+        guard bytes.count - offset >= 4 else { throw failure(.truncated) }
+        let raw = bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+        offset += 4
+        return Int32(bitPattern: UInt32(bigEndian: raw))
+    }
+
+    mutating func readUInt64() throws(DumpDecodingError) -> UInt64 {
+        guard bytes.count - offset >= 8 else { throw failure(.truncated) }
+        let raw = bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+        offset += 8
+        return UInt64(bigEndian: raw)
+    }
+
+    mutating func readByteString() throws(DumpDecodingError) -> UnsafeRawBufferPointer {
+        let length = try readInt32()
+        guard length >= 0 else { throw failure(.negativeLength(length)) }
+        guard bytes.count - offset >= Int(length) else { throw failure(.truncated) }
+        let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + Int(length)])
+        offset += Int(length)
+        return slice
+    }
+
+    mutating func readText() throws(DumpDecodingError) -> String {
+        let raw = try readByteString()
+        if let bad = firstInvalidUTF8Offset(raw) { throw failure(.invalidUTF8(byteOffset: bad)) }
+        return String(decoding: raw, as: UTF8.self)
+    }
+
+    mutating func readIntegerText(longSuffix: Bool) throws(DumpDecodingError) -> PyInt {
+        let raw = try readByteString()
+        do {
+            return try IntegerText.parse(
+                raw, dialect: options.dialect, allowsLongSuffix: longSuffix,
+                maxDigits: options.limits.maxIntegerDigits)
+        } catch {
+            switch error {
+            case .invalid: throw failure(.invalidIntegerText(Array(raw)))
+            case .tooManyDigits(let count):
+                throw failure(.tooManyDigits(count: count, limit: options.limits.maxIntegerDigits ?? 0))
+            }
+        }
+    }
+
+    // MARK: Strings
+
+    mutating func loadPy2String() throws(DumpDecodingError) {
+        let raw = try readByteString()
+        if options.py2strAsPy3str {
+            push(.str(String(String.UnicodeScalarView(raw.lazy.map { Unicode.Scalar($0) }))))
+        } else {
+            push(.py2str(Array(raw)))
+        }
+    }
+
+    mutating func loadPy3String() throws(DumpDecodingError) {
+        if options.py3strAsPy2str {
+            push(.py2str(Array(try readByteString())))
+        } else {
+            push(.str(try readText()))
+        }
+    }
+
+    // MARK: Containers
+
+    mutating func loadNewList() throws(DumpDecodingError) {
+        let count = max(0, Int(try readInt32()))
+        guard count <= listSlotsLeft else {
+            let limit = options.limits.maxListSlots + bytes.count
+            throw failure(.listSlotLimit(requested: limit - listSlotsLeft + count, limit: options.limits.maxListSlots))
+        }
+        listSlotsLeft -= count
+        stack.append(Entry(value: .list(PyItems(storage: .filledWithNone(count: count))), hashable: false))
+    }
+
+    mutating func loadSetItem() throws(DumpDecodingError) {
+        guard stack.count >= 3 else { throw failure(.setItemNeedsThreeValues(depth: stack.count)) }
+        let value = stack.removeLast().value
+        let key = stack.removeLast()
+        switch stack[stack.count - 1].value {
+        case .list(let items):
+            let index = try listIndex(key.value, count: items.count)
+            items.storage[index] = value
+        case .dict(let dict):
+            guard key.hashable else { throw failure(.unhashable(typeName: key.value.typeName)) }
+            let grown = dict.storage.append(key.value).append(value)
+            if grown !== dict.storage { stack[stack.count - 1].value = .dict(PyDict(storage: grown)) }
+        case let target:
+            throw failure(.setItemOnUnsupported(typeName: target.typeName))
+        }
+    }
+
+    /// Python's `list[key] = ...` index rules: ints and bools, negative from the end.
+    func listIndex(_ key: PyValue, count: Int) throws(DumpDecodingError) -> Int {
+        let integer: PyInt
+        switch key {
+        case .int(let i), .long(let i): integer = i
+        case .bool(let b): integer = PyInt(b ? 1 : 0)
+        default: throw failure(.listIndexNotInteger(typeName: key.typeName))
+        }
+        if let small = integer.int {
+            let position = small < 0 ? small + count : small
+            if position >= 0 && position < count { return position }
+        }
+        throw failure(.listIndexOutOfRange(index: integer.description, count: count))
+    }
+
+    /// BUILDTUPLE, SET and FROZENSET take `stack[-length:]` with Python's
+    /// slice clamping: a length beyond the stack takes all of it, a negative
+    /// length keeps the bottom `-length` entries.
+    mutating func loadCollection(_ op: Opcode) throws(DumpDecodingError) {
+        let length = Int(try readInt32())
+        let depth = stack.count
+        let start: Int
+        if length == 0 {
+            start = depth
+        } else if length > 0 {
+            start = max(0, depth - length)
+        } else {
+            start = min(depth, -length)
+        }
+        let taken = stack[start...]
+        if op != .buildTuple, let bad = taken.first(where: { !$0.hashable }) {
+            throw failure(.unhashable(typeName: bad.value.typeName))
+        }
+        let storage = PyStorage.make(capacity: taken.count)
+        for entry in taken { storage.append(entry.value) }
+        let items = PyItems(storage: storage)
+        let value: PyValue
+        switch op {
+        case .buildTuple: value = .tuple(items)
+        case .set: value = .set(items)
+        default: value = .frozenset(items)
+        }
+        let hashable = op == .frozenset || (op == .buildTuple && taken.allSatisfy(\.hashable))
+        stack.removeSubrange(start...)
+        stack.append(Entry(value: value, hashable: hashable))
+    }
+}

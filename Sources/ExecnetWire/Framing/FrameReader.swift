@@ -1,0 +1,96 @@
+/// Why a byte stream could not be read as messages. The stream is unusable
+/// after one: the reader keeps answering with the same error.
+public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Reason: Sendable, Equatable {
+        case unknownMessageType(Int8)
+        case negativePayloadLength(Int32)
+        case payloadTooLarge(length: Int, limit: Int)
+    }
+
+    public let reason: Reason
+    /// Offset of the offending header in the stream.
+    public let offset: Int
+
+    public var description: String {
+        switch reason {
+        case .unknownMessageType(let type):
+            return "unknown message type \(type) in header at stream offset \(offset)"
+        case .negativePayloadLength(let length):
+            return "negative payload length \(length) in header at stream offset \(offset)"
+        case .payloadTooLarge(let length, let limit):
+            return "payload of \(length) bytes at stream offset \(offset) exceeds maxPayloadSize (\(limit))"
+        }
+    }
+}
+
+/// Cuts a byte stream into messages, whatever the chunking of the input (one
+/// byte at a time included). Memory grows with the bytes actually received,
+/// never with a declared length, and a declared length above the limit is
+/// refused as soon as its header is complete.
+public struct FrameReader: Sendable {
+    public struct Limits: Sendable {
+        /// Largest payload accepted, in bytes. Default 1 GiB.
+        public var maxPayloadSize: Int
+
+        public init(maxPayloadSize: Int = 1 << 30) {
+            self.maxPayloadSize = maxPayloadSize
+        }
+    }
+
+    public let limits: Limits
+    private var buffer: [UInt8] = []
+    private var readIndex = 0
+    private var streamOffset = 0
+    private var failure: FrameError?
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    /// Bytes received but not yet returned as part of a message.
+    public var bufferedByteCount: Int { buffer.count - readIndex }
+
+    public mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        if readIndex > 0 && readIndex >= buffer.count / 2 {
+            buffer.removeSubrange(0..<readIndex)
+            readIndex = 0
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// The next complete message, or nil until more bytes arrive.
+    public mutating func next() throws(FrameError) -> Message? {
+        if let failure { throw failure }
+        guard bufferedByteCount >= Message.headerSize else { return nil }
+        let header = buffer[readIndex..<readIndex + Message.headerSize]
+        let rawType = Int8(bitPattern: header[header.startIndex])
+        let channel = Int32(bitPattern: bigEndianUInt32(header.dropFirst(1)))
+        let length = Int32(bitPattern: bigEndianUInt32(header.dropFirst(5)))
+        guard let type = MessageType(rawValue: rawType) else {
+            throw fail(.unknownMessageType(rawType))
+        }
+        guard length >= 0 else { throw fail(.negativePayloadLength(length)) }
+        guard Int(length) <= limits.maxPayloadSize else {
+            throw fail(.payloadTooLarge(length: Int(length), limit: limits.maxPayloadSize))
+        }
+        let total = Message.headerSize + Int(length)
+        guard bufferedByteCount >= total else { return nil }
+        let payloadStart = readIndex + Message.headerSize
+        let message = Message(type, channelID: channel, payload: Array(buffer[payloadStart..<readIndex + total]))
+        readIndex += total
+        streamOffset += total
+        return message
+    }
+
+    private mutating func fail(_ reason: FrameError.Reason) -> FrameError {
+        let error = FrameError(reason: reason, offset: streamOffset)
+        failure = error
+        return error
+    }
+
+    private func bigEndianUInt32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var value: UInt32 = 0
+        for byte in bytes.prefix(4) { value = value << 8 | UInt32(byte) }
+        return value
+    }
+}

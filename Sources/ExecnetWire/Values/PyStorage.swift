@@ -1,0 +1,96 @@
+/// Element storage shared by every container value, in one allocation.
+///
+/// Its only job beyond holding elements is tearing them down without
+/// recursion: a value nested 100,000 deep would otherwise overflow the stack
+/// when its last reference goes away. Storage is mutated only while a value
+/// is being built (by the decoder or an initializer), before it is shared.
+final class PyStorage: ManagedBuffer<PyStorage.Header, PyValue> {
+    struct Header {
+        var count: Int
+        var capacity: Int
+    }
+
+    static func make(capacity: Int) -> PyStorage {
+        let buffer = PyStorage.create(minimumCapacity: Swift.max(capacity, 1)) { _ in
+            Header(count: 0, capacity: 0)
+        }
+        let storage = unsafeDowncast(buffer, to: PyStorage.self)
+        storage.header.capacity = Swift.max(capacity, 1)
+        return storage
+    }
+
+    static func make<S: Sequence>(_ elements: S) -> PyStorage where S.Element == PyValue {
+        let storage = make(capacity: elements.underestimatedCount)
+        for element in elements { storage.append(element) }
+        return storage
+    }
+
+    /// A storage of `count` copies of `.none`, as Python's `[None] * count`.
+    static func filledWithNone(count: Int) -> PyStorage {
+        let storage = make(capacity: count)
+        storage.withUnsafeMutablePointerToElements { $0.initialize(repeating: .none, count: count) }
+        storage.header.count = count
+        return storage
+    }
+
+    var count: Int { header.count }
+
+    subscript(index: Int) -> PyValue {
+        get { withUnsafeMutablePointerToElements { $0[index] } }
+        set { withUnsafeMutablePointerToElements { $0[index] = newValue } }
+    }
+
+    /// Appends in place when there is room; otherwise returns a larger copy
+    /// that the caller must use from now on.
+    @discardableResult
+    func append(_ element: PyValue) -> PyStorage {
+        if header.count == header.capacity {
+            let bigger = PyStorage.make(capacity: header.capacity * 2)
+            withUnsafeMutablePointers { head, elements in
+                bigger.withUnsafeMutablePointerToElements { $0.moveInitialize(from: elements, count: head.pointee.count) }
+                bigger.header.count = head.pointee.count
+                head.pointee.count = 0
+            }
+            bigger.appendInPlace(element)
+            return bigger
+        }
+        appendInPlace(element)
+        return self
+    }
+
+    private func appendInPlace(_ element: PyValue) {
+        withUnsafeMutablePointers { head, elements in
+            (elements + head.pointee.count).initialize(to: element)
+            head.pointee.count += 1
+        }
+    }
+
+    func withElements<R>(_ body: (UnsafeBufferPointer<PyValue>) throws -> R) rethrows -> R {
+        try withUnsafeMutablePointers { head, elements in
+            try body(UnsafeBufferPointer(start: elements, count: head.pointee.count))
+        }
+    }
+
+    deinit {
+        var pending: [PyStorage] = []
+        drainElements(into: &pending)
+        while let next = pending.popLast() {
+            next.drainElements(into: &pending)
+        }
+    }
+
+    /// Moves every element out; containers that nobody else holds are queued
+    /// instead of being released here, so their own teardown never nests.
+    private func drainElements(into pending: inout [PyStorage]) {
+        withUnsafeMutablePointers { head, elements in
+            let count = head.pointee.count
+            head.pointee.count = 0
+            for index in 0..<count {
+                var element = (elements + index).move()
+                guard var storage = element.containerStorage else { continue }
+                element = .none
+                if isKnownUniquelyReferenced(&storage) { pending.append(storage) }
+            }
+        }
+    }
+}
