@@ -35,6 +35,12 @@ public struct DumpDecodingError: Error, Sendable, Equatable, CustomStringConvert
     /// The opcode being processed, when it is a known one.
     public let opcode: Opcode?
 
+    public init(reason: Reason, offset: Int, opcode: Opcode?) {
+        self.reason = reason
+        self.offset = offset
+        self.opcode = opcode
+    }
+
     public var description: String {
         let at = opcode.map { "at offset \(offset), opcode \($0)" } ?? "at offset \(offset)"
         return "cannot decode dump \(at): \(reasonText)"
@@ -71,6 +77,8 @@ public struct DumpEncodingError: Error, Sendable, Equatable, CustomStringConvert
     }
 
     public let reason: Reason
+
+    public init(reason: Reason) { self.reason = reason }
 
     public var description: String {
         switch reason {

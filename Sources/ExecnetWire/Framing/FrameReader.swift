@@ -11,6 +11,11 @@ public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Offset of the offending header in the stream.
     public let offset: Int
 
+    public init(reason: Reason, offset: Int) {
+        self.reason = reason
+        self.offset = offset
+    }
+
     public var description: String {
         switch reason {
         case .unknownMessageType(let type):
