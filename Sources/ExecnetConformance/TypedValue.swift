@@ -25,9 +25,24 @@ public enum TypedValue {
         return out
     }
 
-    /// Text: a JSON string, or `{"repeat": unit, "count": n}`.
+    /// Values the fixtures hold that ``PyValue`` cannot.
+    public enum Unrepresentable: Error {
+        /// Text with lone surrogates (Python 2 only).
+        case surrogates
+    }
+
+    /// Text: a JSON string, `{"repeat": unit, "count": n}`, or
+    /// `{"codepoints": [...]}` for text JSON strings cannot carry.
     static func text(_ json: Any) throws -> String {
         if let text = json as? String { return text }
+        if let object = json as? [String: Any], let points = object["codepoints"] as? [Int] {
+            var scalars = String.UnicodeScalarView()
+            for point in points {
+                guard let scalar = Unicode.Scalar(UInt32(clamping: point)) else { throw Unrepresentable.surrogates }
+                scalars.append(scalar)
+            }
+            return String(scalars)
+        }
         guard let object = json as? [String: Any], let unit = object["repeat"] as? String,
             let count = object["count"] as? Int
         else { throw Failure(description: "not a text: \(json)") }

@@ -25,7 +25,9 @@ public struct DumpDecoder: Sendable {
     }
 
     /// Decodes a versioned dump (`dumps` format). With `format` nil, both
-    /// version bytes are accepted; otherwise only that one.
+    /// version bytes are accepted; otherwise only that one. Channel
+    /// references are refused whatever the options say: stock's `loads` has
+    /// no gateway to attach them to and fails on them.
     public func decodeVersioned(_ dump: [UInt8], format: DumpFormat? = nil)
         throws(DumpDecodingError) -> (value: PyValue, format: DumpFormat)
     {
@@ -43,7 +45,9 @@ public struct DumpDecoder: Sendable {
             throw DumpDecodingError(
                 reason: .wrongVersion(found: bytes.first, expected: accepted), offset: 0, opcode: nil)
         }
-        var machine = LoadMachine(bytes: bytes, options: options)
+        var gatewayless = options
+        gatewayless.allowsChannels = false
+        var machine = LoadMachine(bytes: bytes, options: gatewayless)
         return (try machine.run(from: 1), found)
     }
 }
