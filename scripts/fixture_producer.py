@@ -622,11 +622,16 @@ def internal_cases():
         ("negative-fits", b"-2147483648"), ("negative-big", b"-99999999999"),
         ("big", b"99999999999999999999"), ("4300-digits", b"7" * 4300),
         ("4301-digits", b"7" * 4301), ("5000-digits", b"1" * 5000),
+        ("sign-space", b"- 12"), ("sign-tab", b"+\t12"), ("space-inside", b"1 2"),
+        ("vertical-tab-padded", b"\x0b12\x0c"), ("double-sign", b"--12"),
+        ("underscore-double", b"1__2"), ("underscore-edge", b"_12"),
     ]
     for label, text in longint_forms:
         add("longint-" + label, blob(b"H", text) + STOP)
     for label, text in [("plain", b"12"), ("trailing-L", b"12L"),
-                        ("negative-big", b"-99999999999")]:
+                        ("negative-big", b"-99999999999"),
+                        ("sign-tab-L", b"-\t12L"), ("trailing-l-space", b"12l "),
+                        ("space-before-L", b"12 L"), ("L-only", b"L")]:
         add("longlong-" + label, blob(b"I", text) + STOP)
     add("long-opcode", b"G" + i4(5) + STOP)
     add("long-opcode-negative", b"G" + i4(-5) + STOP)

@@ -1,7 +1,7 @@
 /// Reads LONGINT/LONGLONG operands the way Python's `int()` reads bytes:
 /// optional ASCII whitespace around an optional sign and decimal digits, with
-/// single underscores between digits on Python 3, and a trailing `L` for
-/// Python 2's `long()`.
+/// single underscores between digits on Python 3; on Python 2, whitespace
+/// may also follow the sign, and `long()` (LONGLONG) takes a trailing `L`.
 enum IntegerText {
     enum Failure: Error {
         case invalid
@@ -22,6 +22,9 @@ enum IntegerText {
         if start < end, text[start] == UInt8(ascii: "-") || text[start] == UInt8(ascii: "+") {
             negative = text[start] == UInt8(ascii: "-")
             start += 1
+            if dialect == .python2 {
+                while start < end, isSpace(text[start]) { start += 1 }
+            }
         }
         guard start < end else { throw .invalid }
         var digits: [UInt8] = []
