@@ -6,6 +6,8 @@ import Foundation
 public enum TypedValue {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) { self.description = description }
     }
 
     /// A "hexspec": a hex string, or `{"runs": [[hex, count], ...]}`.
