@@ -1,0 +1,37 @@
+import Foundation
+
+let usage = """
+    usage: execnet-bench SUBCOMMAND [OPTIONS]
+
+    Benchmarks for execnet for Swift; scripts/bench runs them next to stock
+    execnet and compares.
+
+    subcommands:
+      codec   DumpEncoder/DumpDecoder throughput on the standard corpus
+
+    Run 'execnet-bench SUBCOMMAND --help' for a subcommand's options.
+    """
+
+func fail(_ message: String, status: Int32 = 2) -> Never {
+    FileHandle.standardError.write(Data("execnet-bench: \(message)\n".utf8))
+    exit(status)
+}
+
+/// Subcommands by name; a new benchmark (e.g. `host`) adds one entry.
+let subcommands: [String: (ArraySlice<String>) -> Int32] = [
+    "codec": runCodec
+]
+
+let arguments = CommandLine.arguments.dropFirst()
+switch arguments.first {
+case "-h", "--help", "help":
+    print(usage)
+case let name? where subcommands[name] != nil:
+    exit(subcommands[name]!(arguments.dropFirst()))
+case let other?:
+    FileHandle.standardError.write(Data("execnet-bench: unknown subcommand '\(other)'\n\n\(usage)\n".utf8))
+    exit(2)
+case nil:
+    FileHandle.standardError.write(Data("\(usage)\n".utf8))
+    exit(2)
+}
