@@ -58,6 +58,11 @@ private struct LoadMachine {
         var value: PyValue
         /// Whether Python could hash it (tuples: all elements hashable).
         var hashable: Bool
+        /// For lists and dicts (only NEWLIST/NEWDICT make them): their
+        /// storage, unretained (`value` keeps it alive), so SETITEM reaches
+        /// it without copying `value` or touching reference counts.
+        var target: Unmanaged<PyStorage>? = nil
+        var isDict = false
     }
 
     let bytes: UnsafeRawBufferPointer
@@ -105,7 +110,10 @@ private struct LoadMachine {
             case .py3String: try loadPy3String()
             case .unicode: push(.unicode(try readText()))
             case .newList: try loadNewList()
-            case .newDict: stack.append(Entry(value: .dict(PyDict(storage: .make(capacity: 8))), hashable: false))
+            case .newDict:
+                let storage = PyStorage.make(capacity: 16)
+                stack.append(Entry(value: .dict(PyDict(storage: storage)), hashable: false,
+                                   target: .passUnretained(storage), isDict: true))
             case .setItem: try loadSetItem()
             case .buildTuple, .set, .frozenset: try loadCollection(op)
             case .channel:
@@ -197,23 +205,29 @@ private struct LoadMachine {
             throw failure(.listSlotLimit(requested: limit - listSlotsLeft + count, limit: options.limits.maxListSlots))
         }
         listSlotsLeft -= count
-        stack.append(Entry(value: .list(PyItems(storage: .filledWithNone(count: count))), hashable: false))
+        let storage = PyStorage.filledWithNone(count: count)
+        stack.append(Entry(value: .list(PyItems(storage: storage)), hashable: false, target: .passUnretained(storage)))
     }
 
     mutating func loadSetItem() throws(DumpDecodingError) {
-        guard stack.count >= 3 else { throw failure(.setItemNeedsThreeValues(depth: stack.count)) }
+        let depth = stack.count
+        guard depth >= 3 else { throw failure(.setItemNeedsThreeValues(depth: depth)) }
+        guard let target = stack[depth - 3].target else {
+            throw failure(.setItemOnUnsupported(typeName: stack[depth - 3].value.typeName))
+        }
+        let isDict = stack[depth - 3].isDict
         let value = stack.removeLast().value
         let key = stack.removeLast()
-        switch stack[stack.count - 1].value {
-        case .list(let items):
-            let index = try listIndex(key.value, count: items.count)
-            items.storage[index] = value
-        case .dict(let dict):
+        if isDict {
             guard key.hashable else { throw failure(.unhashable(typeName: key.value.typeName)) }
-            let grown = dict.storage.append(key.value).append(value)
-            if grown !== dict.storage { stack[stack.count - 1].value = .dict(PyDict(storage: grown)) }
-        case let target:
-            throw failure(.setItemOnUnsupported(typeName: target.typeName))
+            if let grown = target._withUnsafeGuaranteedRef({ $0.appendPair(key.value, value) }) {
+                stack[depth - 3].value = .dict(PyDict(storage: grown))
+                stack[depth - 3].target = .passUnretained(grown)
+            }
+        } else {
+            let count = target._withUnsafeGuaranteedRef { $0.count }
+            let index = try listIndex(key.value, count: count)
+            target._withUnsafeGuaranteedRef { $0.replace(at: index, with: value) }
         }
     }
 

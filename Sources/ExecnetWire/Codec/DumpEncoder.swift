@@ -24,98 +24,159 @@ public struct DumpEncoder: Sendable {
 
     /// Appends an internal dump to `out`. On error `out` is left as it was.
     public func encode(_ value: PyValue, into out: inout [UInt8]) throws(DumpEncodingError) {
-        let mark = out.count
-        var writer = DumpWriter(out: consume out)
-        defer { out = writer.out }
-        do {
-            try writer.write(value)
-        } catch {
-            writer.out.removeSubrange(mark...)
-            throw error
-        }
+        var writer = DumpWriter()
+        defer { writer.sink.deallocate() }
+        try writer.write(value)
+        out.append(contentsOf: UnsafeRawBufferPointer(start: writer.sink.base, count: writer.sink.count))
+    }
+}
+
+/// A growable byte buffer written through raw stores: one capacity check per
+/// write, no uniqueness checks, no per-append memcpy calls.
+struct ByteSink {
+    var base: UnsafeMutableRawPointer
+    var count = 0
+    var capacity: Int
+
+    init(capacity: Int = 1 << 12) {
+        self.capacity = capacity
+        base = .allocate(byteCount: capacity, alignment: 16)
+    }
+
+    func deallocate() { base.deallocate() }
+
+    @inline(__always) mutating func reserve(_ n: Int) {
+        if capacity - count < n { grow(n) }
+    }
+
+    @inline(never) mutating func grow(_ n: Int) {
+        let newCapacity = Swift.max(capacity * 2, count + n)
+        let bigger = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+        bigger.copyMemory(from: base, byteCount: count)
+        base.deallocate()
+        base = bigger
+        capacity = newCapacity
+    }
+
+    @inline(__always) mutating func byte(_ b: UInt8) {
+        reserve(1)
+        base.storeBytes(of: b, toByteOffset: count, as: UInt8.self)
+        count += 1
+    }
+
+    @inline(__always) mutating func opInt32(_ op: Opcode, _ value: Int32) {
+        reserve(5)
+        base.storeBytes(of: op.rawValue, toByteOffset: count, as: UInt8.self)
+        base.storeBytes(of: UInt32(bitPattern: value).bigEndian, toByteOffset: count + 1, as: UInt32.self)
+        count += 5
+    }
+
+    @inline(__always) mutating func opUInt64(_ op: Opcode, _ value: UInt64) {
+        reserve(9)
+        base.storeBytes(of: op.rawValue, toByteOffset: count, as: UInt8.self)
+        base.storeBytes(of: value.bigEndian, toByteOffset: count + 1, as: UInt64.self)
+        count += 9
+    }
+
+    @inline(__always) mutating func uint64(_ value: UInt64) {
+        reserve(8)
+        base.storeBytes(of: value.bigEndian, toByteOffset: count, as: UInt64.self)
+        count += 8
+    }
+
+    @inline(__always) mutating func raw(_ bytes: UnsafeRawBufferPointer) {
+        reserve(bytes.count)
+        if let src = bytes.baseAddress { (base + count).copyMemory(from: src, byteCount: bytes.count) }
+        count += bytes.count
     }
 }
 
 private struct DumpWriter {
-    var out: [UInt8]
+    var sink = ByteSink()
 
     enum Kind { case list, dict, tuple, set, frozenset }
 
+    /// No strong reference: every storage is reachable from the root value,
+    /// which `write` borrows for its whole run, and storages never change once
+    /// shared, so the tail-allocated elements stay put. Frames are plain data.
     struct Frame {
-        let storage: PyStorage
+        let elements: UnsafeMutablePointer<PyValue>
+        let count: Int
         let kind: Kind
         var next = 0
     }
 
     var frames: [Frame] = []
 
+    /// The innermost open container is `current`; `frames` holds only its
+    /// ancestors, so the per-element loop touches no array.
+    var current: Frame? = nil
+
     mutating func write(_ root: PyValue) throws(DumpEncodingError) {
         try emit(root)
-        while !frames.isEmpty {
-            let top = frames.count - 1
-            let frame = frames[top]
-            let count = frame.storage.count
+        while var frame = current {
+            let next = frame.next
             switch frame.kind {
             case .list:
-                if frame.next > 0 { opcode(.setItem) }
-                if frame.next == count { frames.removeLast(); continue }
-                opcode(.int)
-                int32(Int32(frame.next))
+                if next > 0 { sink.byte(Opcode.setItem.rawValue) }
+                if next == frame.count { current = frames.popLast(); continue }
+                sink.opInt32(.int, Int32(truncatingIfNeeded: next))
             case .dict:
-                if frame.next > 0 && frame.next % 2 == 0 { opcode(.setItem) }
-                if frame.next == count { frames.removeLast(); continue }
+                if next > 0 && next % 2 == 0 { sink.byte(Opcode.setItem.rawValue) }
+                if next == frame.count { current = frames.popLast(); continue }
             case .tuple, .set, .frozenset:
-                if frame.next == count {
-                    opcode(frame.kind == .tuple ? .buildTuple : frame.kind == .set ? .set : .frozenset)
-                    int32(Int32(count))
-                    frames.removeLast()
+                if next == frame.count {
+                    let kind = frame.kind
+                    sink.opInt32(kind == .tuple ? .buildTuple : kind == .set ? .set : .frozenset, Int32(truncatingIfNeeded: frame.count))
+                    current = frames.popLast()
                     continue
                 }
             }
-            frames[top].next += 1
-            try emit(frame.storage[frame.next])
+            frame.next = next + 1
+            current = frame
+            try emit(frame.elements[next])
         }
-        opcode(.stop)
+        sink.byte(Opcode.stop.rawValue)
     }
 
     /// Writes a scalar whole, or a container's opening and pushes its frame.
-    mutating func emit(_ value: PyValue) throws(DumpEncodingError) {
+    mutating func emit(_ value: borrowing PyValue) throws(DumpEncodingError) {
         switch value {
-        case .none: opcode(.none)
-        case .bool(let b): opcode(b ? .true : .false)
+        case .none: sink.byte(Opcode.none.rawValue)
+        case .bool(let b): sink.byte(b ? Opcode.true.rawValue : Opcode.false.rawValue)
         case .int(let i): integer(i, short: .int, long: .longInt)
         case .long(let i): integer(i, short: .long, long: .longLong)
-        case .float(let d):
-            opcode(.float)
-            uint64(d.bitPattern)
+        case .float(let d): sink.opUInt64(.float, d.bitPattern)
         case .complex(let r, let i):
-            opcode(.complex)
-            uint64(r.bitPattern)
-            uint64(i.bitPattern)
-        case .bytes(let b): try byteString(.bytes, b, typeName: "bytes")
-        case .py2str(let b): try byteString(.py2String, b, typeName: "str")
-        case .str(let s): try byteString(.py3String, s.utf8, typeName: "str")
-        case .unicode(let s): try byteString(.unicode, s.utf8, typeName: "unicode")
-        case .channel(let id):
-            opcode(.channel)
-            int32(id)
+            sink.opUInt64(.complex, r.bitPattern)
+            sink.uint64(i.bitPattern)
+        case .bytes(let b): try byteArray(.bytes, b, typeName: "bytes")
+        case .py2str(let b): try byteArray(.py2String, b, typeName: "str")
+        case .str(let s): try text(.py3String, s, typeName: "str")
+        case .unicode(let s): try text(.unicode, s, typeName: "unicode")
+        case .channel(let id): sink.opInt32(.channel, id)
         case .list(let items):
             let count = try length(items.count, typeName: "list")
-            opcode(.newList)
-            int32(count)
-            frames.append(Frame(storage: items.storage, kind: .list))
+            sink.opInt32(.newList, count)
+            push(items.storage, .list)
         case .dict(let dict):
-            opcode(.newDict)
-            frames.append(Frame(storage: dict.storage, kind: .dict))
+            sink.byte(Opcode.newDict.rawValue)
+            push(dict.storage, .dict)
         case .tuple(let items): try open(items, .tuple, typeName: "tuple")
         case .set(let items): try open(items, .set, typeName: "set")
         case .frozenset(let items): try open(items, .frozenset, typeName: "frozenset")
         }
     }
 
+    mutating func push(_ storage: PyStorage, _ kind: Kind) {
+        let (elements, count) = storage.withUnsafeMutablePointers { head, elements in (elements, head.pointee.count) }
+        if let parent = current { frames.append(parent) }
+        current = Frame(elements: elements, count: count, kind: kind)
+    }
+
     mutating func open(_ items: PyItems, _ kind: Kind, typeName: String) throws(DumpEncodingError) {
         _ = try length(items.count, typeName: typeName)
-        frames.append(Frame(storage: items.storage, kind: kind))
+        push(items.storage, kind)
     }
 
     func length(_ count: Int, typeName: String) throws(DumpEncodingError) -> Int32 {
@@ -127,31 +188,26 @@ private struct DumpWriter {
 
     mutating func integer(_ i: PyInt, short: Opcode, long: Opcode) {
         if let small = i.int64, let fits = Int32(exactly: small) {
-            opcode(short)
-            int32(fits)
+            sink.opInt32(short, fits)
         } else {
-            let text = i.description.utf8
-            opcode(long)
-            int32(Int32(text.count))
-            out.append(contentsOf: text)
+            var text = i.description
+            text.withUTF8 { utf8 in
+                sink.opInt32(long, Int32(utf8.count))
+                sink.raw(UnsafeRawBufferPointer(utf8))
+            }
         }
     }
 
-    mutating func byteString<C: Collection>(_ op: Opcode, _ bytes: C, typeName: String) throws(DumpEncodingError)
-    where C.Element == UInt8 {
+    mutating func byteArray(_ op: Opcode, _ bytes: [UInt8], typeName: String) throws(DumpEncodingError) {
         let count = try length(bytes.count, typeName: typeName)
-        opcode(op)
-        int32(count)
-        out.append(contentsOf: bytes)
+        sink.opInt32(op, count)
+        bytes.withUnsafeBytes { sink.raw($0) }
     }
 
-    mutating func opcode(_ op: Opcode) { out.append(op.rawValue) }
-
-    mutating func int32(_ value: Int32) {
-        withUnsafeBytes(of: UInt32(bitPattern: value).bigEndian) { out.append(contentsOf: $0) }
-    }
-
-    mutating func uint64(_ value: UInt64) {
-        withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) }
+    mutating func text(_ op: Opcode, _ string: String, typeName: String) throws(DumpEncodingError) {
+        var string = string
+        let count = try length(string.utf8.count, typeName: typeName)
+        sink.opInt32(op, count)
+        string.withUTF8 { sink.raw(UnsafeRawBufferPointer($0)) }
     }
 }

@@ -15,7 +15,7 @@ final class PyStorage: ManagedBuffer<PyStorage.Header, PyValue> {
             Header(count: 0, capacity: 0)
         }
         let storage = unsafeDowncast(buffer, to: PyStorage.self)
-        storage.header.capacity = Swift.max(capacity, 1)
+        storage.withUnsafeMutablePointerToHeader { $0.pointee.capacity = Swift.max(capacity, 1) }
         return storage
     }
 
@@ -29,26 +29,49 @@ final class PyStorage: ManagedBuffer<PyStorage.Header, PyValue> {
     static func filledWithNone(count: Int) -> PyStorage {
         let storage = make(capacity: count)
         storage.withUnsafeMutablePointerToElements { $0.initialize(repeating: .none, count: count) }
-        storage.header.count = count
+        storage.withUnsafeMutablePointerToHeader { $0.pointee.count = count }
         return storage
     }
 
-    var count: Int { header.count }
+    var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
 
     subscript(index: Int) -> PyValue {
         get { withUnsafeMutablePointerToElements { $0[index] } }
         set { withUnsafeMutablePointerToElements { $0[index] = newValue } }
     }
 
+    /// Stores `element` at `index` (which must hold an element), releasing the old one.
+    func replace(at index: Int, with element: consuming PyValue) {
+        let slot = withUnsafeMutablePointerToElements { $0 + index }
+        slot.pointee = element
+    }
+
+    /// Appends a dict entry. Returns nil when it fit in place; otherwise the
+    /// larger copy that the caller must use from now on.
+    func appendPair(_ key: consuming PyValue, _ value: consuming PyValue) -> PyStorage? {
+        let (count, capacity) = withUnsafeMutablePointerToHeader { ($0.pointee.count, $0.pointee.capacity) }
+        if capacity - count >= 2 {
+            let slot = withUnsafeMutablePointers { head, elements in
+                defer { head.pointee.count += 2 }
+                return elements + head.pointee.count
+            }
+            slot.initialize(to: key)
+            (slot + 1).initialize(to: value)
+            return nil
+        }
+        return append(key).append(value)
+    }
+
     /// Appends in place when there is room; otherwise returns a larger copy
     /// that the caller must use from now on.
     @discardableResult
-    func append(_ element: PyValue) -> PyStorage {
-        if header.count == header.capacity {
-            let bigger = PyStorage.make(capacity: header.capacity * 2)
+    func append(_ element: consuming PyValue) -> PyStorage {
+        let (count, capacity) = withUnsafeMutablePointerToHeader { ($0.pointee.count, $0.pointee.capacity) }
+        if count == capacity {
+            let bigger = PyStorage.make(capacity: capacity * 2)
             withUnsafeMutablePointers { head, elements in
                 bigger.withUnsafeMutablePointerToElements { $0.moveInitialize(from: elements, count: head.pointee.count) }
-                bigger.header.count = head.pointee.count
+                bigger.withUnsafeMutablePointerToHeader { $0.pointee.count = head.pointee.count }
                 head.pointee.count = 0
             }
             bigger.appendInPlace(element)
@@ -58,11 +81,12 @@ final class PyStorage: ManagedBuffer<PyStorage.Header, PyValue> {
         return self
     }
 
-    private func appendInPlace(_ element: PyValue) {
-        withUnsafeMutablePointers { head, elements in
-            (elements + head.pointee.count).initialize(to: element)
-            head.pointee.count += 1
+    private func appendInPlace(_ element: consuming PyValue) {
+        let slot = withUnsafeMutablePointers { head, elements in
+            defer { head.pointee.count += 1 }
+            return elements + head.pointee.count
         }
+        slot.initialize(to: element)
     }
 
     func withElements<R>(_ body: (UnsafeBufferPointer<PyValue>) throws -> R) rethrows -> R {
