@@ -138,6 +138,22 @@ class Verdict(object):
         self.redump_message = redump_message
 
 
+def _describe_and_forget(exc):
+    """Name and text of `exc`, after dropping its traceback.
+
+    The traceback keeps the loader's frames, and so a half-built (possibly
+    huge) stack, alive; after a MemoryError nothing more can be allocated
+    until it is gone.
+    """
+    exc.__traceback__ = None
+    if hasattr(sys, "exc_clear"):
+        sys.exc_clear()
+    try:
+        return exception_name(exc), exception_text(exc)
+    except MemoryError:
+        return type(exc).__name__, ""
+
+
 def judge(gateway_base, data, versioned):
     """Load `data` with stock execnet and dump the result again.
 
@@ -155,7 +171,7 @@ def judge(gateway_base, data, versioned):
     except BaseException as exc:  # noqa - every failure is a verdict
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        return Verdict(False, exception_name(exc), exception_text(exc))
+        return Verdict(False, *_describe_and_forget(exc))
     try:
         if versioned:
             redump = gateway_base.dumps(value)
@@ -164,8 +180,8 @@ def judge(gateway_base, data, versioned):
     except BaseException as exc:  # noqa
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        return Verdict(True, redump_error=exception_name(exc),
-                       redump_message=exception_text(exc))
-    finally:
         value = None
+        name, text = _describe_and_forget(exc)
+        return Verdict(True, redump_error=name, redump_message=text)
+    value = None
     return Verdict(True, redump=bytes(redump))

@@ -76,7 +76,10 @@ public final class StockOracle {
     public func load(_ dump: [UInt8], versioned: Bool = false) throws -> Verdict {
         let line = (versioned ? "loadv " : "load ") + Hex.encode(dump) + "\n"
         try input.fileHandleForWriting.write(contentsOf: Data(line.utf8))
-        let reply = try readLine()
+        let reply: String
+        do { reply = try readLine() } catch {
+            throw Failure(description: "\(error) while loading \(Hex.encode(dump.prefix(400)))")
+        }
         if reply.hasPrefix("ok ") { return .accepted(redump: try Hex.decode(reply.dropFirst(3))) }
         if reply.hasPrefix("okbutdumpfail") { return .accepted(redump: nil) }
         if reply.hasPrefix("error ") { return .refused(String(reply.dropFirst(6))) }
