@@ -72,11 +72,13 @@ private struct LoadMachine {
     var opcodeOffset = 0
     var opcode: Opcode?
     var listSlotsLeft: Int
+    let shortTexts: ShortTextCache?
 
     init(bytes: UnsafeRawBufferPointer, options: DecodingOptions) {
         self.bytes = bytes
         self.options = options
         listSlotsLeft = options.limits.maxListSlots + bytes.count
+        shortTexts = bytes.count >= 8192 ? ShortTextCache() : nil
     }
 
     func failure(_ reason: DumpDecodingError.Reason) -> DumpDecodingError {
@@ -158,6 +160,16 @@ private struct LoadMachine {
 
     mutating func readText() throws(DumpDecodingError) -> String {
         let raw = try readByteString()
+        guard raw.count <= ShortTextCache.maxLength, let (cached, probe) = shortTexts?.lookup(raw) else {
+            return try makeText(raw)
+        }
+        if let cached { return cached }
+        let text = try makeText(raw)
+        shortTexts?.store(text, at: probe)
+        return text
+    }
+
+    func makeText(_ raw: UnsafeRawBufferPointer) throws(DumpDecodingError) -> String {
         if let bad = firstInvalidUTF8Offset(raw) { throw failure(.invalidUTF8(byteOffset: bad)) }
         return String(decoding: raw, as: UTF8.self)
     }
