@@ -148,3 +148,9 @@ struct CodecBasicsTests {
         #expect(try DumpEncoder().encode(value) == input)
     }
 }
+
+@Test func opcodeFromByteAgreesWithRawValueForEveryByte() {
+    for byte in 0...255 {
+        #expect(Opcode(byte: UInt8(byte)) == Opcode(rawValue: UInt8(byte)))
+    }
+}

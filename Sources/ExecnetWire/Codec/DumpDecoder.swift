@@ -54,20 +54,9 @@ public struct DumpDecoder: Sendable {
 
 /// One run of the loader over one dump.
 private struct LoadMachine {
-    struct Entry {
-        var value: PyValue
-        /// Whether Python could hash it (tuples: all elements hashable).
-        var hashable: Bool
-        /// For lists and dicts (only NEWLIST/NEWDICT make them): their
-        /// storage, unretained (`value` keeps it alive), so SETITEM reaches
-        /// it without copying `value` or touching reference counts.
-        var target: Unmanaged<PyStorage>? = nil
-        var isDict = false
-    }
-
     let bytes: UnsafeRawBufferPointer
     let options: DecodingOptions
-    var stack: [Entry] = []
+    let stack = LoadStack()
     var offset = 0
     var opcodeOffset = 0
     var opcode: Opcode?
@@ -81,6 +70,7 @@ private struct LoadMachine {
         shortTexts = bytes.count >= 8192 ? ShortTextCache() : nil
     }
 
+    @inline(never)
     func failure(_ reason: DumpDecodingError.Reason) -> DumpDecodingError {
         DumpDecodingError(reason: reason, offset: opcodeOffset, opcode: opcode)
     }
@@ -93,7 +83,7 @@ private struct LoadMachine {
             guard offset < bytes.count else { throw failure(.truncated) }
             let byte = bytes[offset]
             offset += 1
-            guard let op = Opcode(rawValue: byte) else { throw failure(.unknownOpcode(byte)) }
+            guard let op = Opcode(byte: byte) else { throw failure(.unknownOpcode(byte)) }
             opcode = op
             switch op {
             case .none: push(.none)
@@ -114,8 +104,8 @@ private struct LoadMachine {
             case .newList: try loadNewList()
             case .newDict:
                 let storage = PyStorage.make(capacity: 16)
-                stack.append(Entry(value: .dict(PyDict(storage: storage)), hashable: false,
-                                   target: .passUnretained(storage), isDict: true))
+                stack.push(.dict(PyDict(storage: storage)),
+                           LoadEntryInfo(hashable: false, target: .passUnretained(storage), isDict: true))
             case .setItem: try loadSetItem()
             case .buildTuple, .set, .frozenset: try loadCollection(op)
             case .channel:
@@ -124,17 +114,19 @@ private struct LoadMachine {
                 push(.channel(id: id))
             case .stop:
                 guard stack.count == 1 else { throw failure(.stackNotSingleAtStop(depth: stack.count)) }
-                return stack.removeLast().value
+                return stack.popValue()
             }
         }
     }
 
+    @inline(__always)
     mutating func push(_ value: PyValue) {
-        stack.append(Entry(value: value, hashable: true))
+        stack.push(value, .scalar)
     }
 
     // MARK: Operands
 
+    @inline(__always)
     mutating func readInt32() throws(DumpDecodingError) -> Int32 {
         guard bytes.count - offset >= 4 else { throw failure(.truncated) }
         let raw = bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
@@ -149,6 +141,7 @@ private struct LoadMachine {
         return UInt64(bigEndian: raw)
     }
 
+    @inline(__always)
     mutating func readByteString() throws(DumpDecodingError) -> UnsafeRawBufferPointer {
         let length = try readInt32()
         guard length >= 0 else { throw failure(.negativeLength(length)) }
@@ -218,33 +211,37 @@ private struct LoadMachine {
         }
         listSlotsLeft -= count
         let storage = PyStorage.filledWithNone(count: count)
-        stack.append(Entry(value: .list(PyItems(storage: storage)), hashable: false, target: .passUnretained(storage)))
+        stack.push(.list(PyItems(storage: storage)), LoadEntryInfo(hashable: false, target: .passUnretained(storage)))
     }
 
     mutating func loadSetItem() throws(DumpDecodingError) {
+        guard stack.count >= 3 else { throw failure(.setItemNeedsThreeValues(depth: stack.count)) }
         let depth = stack.count
-        guard depth >= 3 else { throw failure(.setItemNeedsThreeValues(depth: depth)) }
-        guard let target = stack[depth - 3].target else {
-            throw failure(.setItemOnUnsupported(typeName: stack[depth - 3].value.typeName))
+        let container = stack.infos[depth - 3]
+        guard let target = container.target else {
+            throw failure(.setItemOnUnsupported(typeName: stack.values[depth - 3].typeName))
         }
-        let isDict = stack[depth - 3].isDict
-        let value = stack.removeLast().value
-        let key = stack.removeLast()
-        if isDict {
-            guard key.hashable else { throw failure(.unhashable(typeName: key.value.typeName)) }
-            if let grown = target._withUnsafeGuaranteedRef({ $0.appendPair(key.value, value) }) {
-                stack[depth - 3].value = .dict(PyDict(storage: grown))
-                stack[depth - 3].target = .passUnretained(grown)
+        let keyHashable = stack.infos[depth - 2].hashable
+        let value = stack.popValue()
+        let key = stack.popValue()
+        if container.isDict {
+            guard keyHashable else { throw failure(.unhashable(typeName: key.typeName)) }
+            if let grown = target._withUnsafeGuaranteedRef({ $0.appendPair(key, value) }) {
+                stack.values[depth - 3] = .dict(PyDict(storage: grown))
+                stack.infos[depth - 3].target = .passUnretained(grown)
             }
         } else {
             let count = target._withUnsafeGuaranteedRef { $0.count }
-            let index = try listIndex(key.value, count: count)
+            let index = try listIndex(key, count: count)
             target._withUnsafeGuaranteedRef { $0.replace(at: index, with: value) }
         }
     }
 
     /// Python's `list[key] = ...` index rules: ints and bools, negative from the end.
     func listIndex(_ key: PyValue, count: Int) throws(DumpDecodingError) -> Int {
+        if case .int(let i) = key, case .small(let small) = i.storage, small >= 0, small < count {
+            return Int(small)
+        }
         let integer: PyInt
         switch key {
         case .int(let i), .long(let i): integer = i
@@ -272,12 +269,13 @@ private struct LoadMachine {
         } else {
             start = min(depth, -length)
         }
-        let taken = stack[start...]
-        if op != .buildTuple, let bad = taken.first(where: { !$0.hashable }) {
-            throw failure(.unhashable(typeName: bad.value.typeName))
+        var allHashable = true
+        for index in start..<depth where !stack.infos[index].hashable {
+            if op != .buildTuple { throw failure(.unhashable(typeName: stack.values[index].typeName)) }
+            allHashable = false
         }
-        let storage = PyStorage.make(capacity: taken.count)
-        for entry in taken { storage.append(entry.value) }
+        let storage = PyStorage.make(capacity: depth - start)
+        stack.moveValues(from: start, into: storage)
         let items = PyItems(storage: storage)
         let value: PyValue
         switch op {
@@ -285,8 +283,7 @@ private struct LoadMachine {
         case .set: value = .set(items)
         default: value = .frozenset(items)
         }
-        let hashable = op == .frozenset || (op == .buildTuple && taken.allSatisfy(\.hashable))
-        stack.removeSubrange(start...)
-        stack.append(Entry(value: value, hashable: hashable))
+        let hashable = op == .frozenset || (op == .buildTuple && allHashable)
+        stack.push(value, LoadEntryInfo(hashable: hashable))
     }
 }

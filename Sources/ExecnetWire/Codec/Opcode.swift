@@ -22,6 +22,17 @@ public enum Opcode: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case unicode = 0x53  // S
     case complex = 0x54  // T
 
+    /// `Opcode(rawValue:)` without its switch, for the decoder's hot loop.
+    /// Cases are declared in raw-value order from 0x40, so a payload-free
+    /// enum's tag (its declaration index) is the byte minus 0x40; a test
+    /// checks this against `init(rawValue:)` for all 256 bytes.
+    @inline(__always)
+    init?(byte: UInt8) {
+        let index = byte &- 0x40
+        guard index < 21 else { return nil }
+        self = unsafeBitCast(index, to: Opcode.self)
+    }
+
     /// The upper-case name execnet gives the opcode, e.g. `BUILDTUPLE`.
     public var name: String {
         switch self {
