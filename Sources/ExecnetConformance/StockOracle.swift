@@ -32,28 +32,62 @@ public final class StockOracle {
 
     public let python: String
     public let execnetVersion: String
-    private let process = Process()
-    private let input = Pipe()
-    private let output = Pipe()
-    private var pending: [UInt8] = []
+    private let stockDirectory: String
+    private var session: Session
+
+    /// One running oracle process.
+    private final class Session {
+        let process = Process()
+        let input = Pipe()
+        let output = Pipe()
+        let stderrURL: URL
+        var pending: [UInt8] = []
+
+        init(python: String, stockDirectory: String) throws {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [python, Checkout.scripts.appendingPathComponent("stock-oracle").path, stockDirectory]
+            process.standardInput = input
+            process.standardOutput = output
+            stderrURL = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "stock-oracle-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max)).err")
+            FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: stderrURL)
+            try process.run()
+        }
+
+        deinit {
+            try? input.fileHandleForWriting.close()
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(at: stderrURL)
+        }
+
+        var stderrTail: String {
+            String(((try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "").suffix(1500))
+        }
+
+        func readLine() throws -> String {
+            var scanned = 0
+            while true {
+                if let newline = pending[scanned...].firstIndex(of: 0x0A) {
+                    let line = String(decoding: pending[..<newline], as: UTF8.self)
+                    pending.removeSubrange(...newline)
+                    return line
+                }
+                scanned = pending.count
+                let chunk = output.fileHandleForReading.availableData
+                guard !chunk.isEmpty else { throw Failure(description: "the oracle exited") }
+                pending += chunk
+            }
+        }
+    }
 
     /// Fetches stock `execnetVersion` into the cache if needed (scripts/stock.py)
     /// and starts the oracle under `python`.
     public init(python: String, execnetVersion: String) throws {
         self.python = python
         self.execnetVersion = execnetVersion
-        let directory = try Self.stockDirectory(version: execnetVersion)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, Checkout.scripts.appendingPathComponent("stock-oracle").path, directory]
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-    }
-
-    deinit {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        stockDirectory = try Self.stockDirectory(version: execnetVersion)
+        session = try Session(python: python, stockDirectory: stockDirectory)
     }
 
     /// The directory holding stock `version`'s `execnet/` package.
@@ -74,30 +108,23 @@ public final class StockOracle {
     }
 
     public func load(_ dump: [UInt8], versioned: Bool = false) throws -> Verdict {
+        // The oracle exits after a MemoryError verdict: a Python process
+        // cannot give that address space back, so a fresh one answers next.
+        if !session.process.isRunning {
+            session = try Session(python: python, stockDirectory: stockDirectory)
+        }
         let line = (versioned ? "loadv " : "load ") + Hex.encode(dump) + "\n"
-        try input.fileHandleForWriting.write(contentsOf: Data(line.utf8))
         let reply: String
-        do { reply = try readLine() } catch {
-            throw Failure(description: "\(error) while loading \(Hex.encode(dump.prefix(400)))")
+        do {
+            try session.input.fileHandleForWriting.write(contentsOf: Data(line.utf8))
+            reply = try session.readLine()
+        } catch {
+            throw Failure(
+                description: "oracle under \(python): \(error) while loading \(Hex.encode(dump.prefix(400))); its stderr ends: \(session.stderrTail)")
         }
         if reply.hasPrefix("ok ") { return .accepted(redump: try Hex.decode(reply.dropFirst(3))) }
         if reply.hasPrefix("okbutdumpfail") { return .accepted(redump: nil) }
         if reply.hasPrefix("error ") { return .refused(String(reply.dropFirst(6))) }
         throw Failure(description: "oracle answered '\(reply)'")
-    }
-
-    private func readLine() throws -> String {
-        var scanned = 0
-        while true {
-            if let newline = pending[scanned...].firstIndex(of: 0x0A) {
-                let line = String(decoding: pending[..<newline], as: UTF8.self)
-                pending.removeSubrange(...newline)
-                return line
-            }
-            scanned = pending.count
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw Failure(description: "oracle under \(python) exited") }
-            pending += chunk
-        }
     }
 }

@@ -85,17 +85,6 @@ struct DifferentialFuzzTests {
     }
 }
 
-extension DumpDecodingError {
-    /// Refusals that the issue allows where stock would spend the memory:
-    /// they name a limit the caller can raise.
-    var isConfiguredLimit: Bool {
-        switch reason {
-        case .listSlotLimit, .tooManyDigits: return true
-        default: return false
-        }
-    }
-}
-
 /// A missing interpreter is a skip on a developer machine and a failure in CI.
 func requireInCI(_ message: String) throws {
     if ProcessInfo.processInfo.environment["CI"] == "true" {

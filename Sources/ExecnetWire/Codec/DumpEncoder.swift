@@ -58,6 +58,12 @@ struct ByteSink {
         capacity = newCapacity
     }
 
+    /// After `reserve`.
+    @inline(__always) mutating func byteUnchecked(_ b: UInt8) {
+        base.storeBytes(of: b, toByteOffset: count, as: UInt8.self)
+        count += 1
+    }
+
     @inline(__always) mutating func byte(_ b: UInt8) {
         reserve(1)
         base.storeBytes(of: b, toByteOffset: count, as: UInt8.self)
@@ -204,10 +210,14 @@ private struct DumpWriter {
         bytes.withUnsafeBytes { sink.raw($0) }
     }
 
-    mutating func text(_ op: Opcode, _ string: String, typeName: String) throws(DumpEncodingError) {
-        var string = string
-        let count = try length(string.utf8.count, typeName: typeName)
+    mutating func text(_ op: Opcode, _ string: borrowing String, typeName: String) throws(DumpEncodingError) {
+        let utf8 = string.utf8
+        let count = try length(utf8.count, typeName: typeName)
         sink.opInt32(op, count)
-        string.withUTF8 { sink.raw(UnsafeRawBufferPointer($0)) }
+        let copied: Void? = utf8.withContiguousStorageIfAvailable { sink.raw(UnsafeRawBufferPointer($0)) }
+        if copied == nil {
+            sink.reserve(Int(count))
+            for byte in utf8 { sink.byteUnchecked(byte) }
+        }
     }
 }
