@@ -34,6 +34,7 @@ public final class StockOracle {
     public let execnetVersion: String
     private let stockDirectory: String
     private var session: Session
+    private var restartBeforeNextLoad = false
 
     /// One running oracle process.
     private final class Session {
@@ -110,8 +111,9 @@ public final class StockOracle {
     public func load(_ dump: [UInt8], versioned: Bool = false) throws -> Verdict {
         // The oracle exits after a MemoryError verdict: a Python process
         // cannot give that address space back, so a fresh one answers next.
-        if !session.process.isRunning {
+        if restartBeforeNextLoad || !session.process.isRunning {
             session = try Session(python: python, stockDirectory: stockDirectory)
+            restartBeforeNextLoad = false
         }
         let line = (versioned ? "loadv " : "load ") + Hex.encode(dump) + "\n"
         let reply: String
@@ -122,6 +124,7 @@ public final class StockOracle {
             throw Failure(
                 description: "oracle under \(python): \(error) while loading \(Hex.encode(dump.prefix(400))); its stderr ends: \(session.stderrTail)")
         }
+        restartBeforeNextLoad = reply.split(separator: ":", maxSplits: 1).first?.contains("MemoryError") ?? false
         if reply.hasPrefix("ok ") { return .accepted(redump: try Hex.decode(reply.dropFirst(3))) }
         if reply.hasPrefix("okbutdumpfail") { return .accepted(redump: nil) }
         if reply.hasPrefix("error ") { return .refused(String(reply.dropFirst(6))) }
