@@ -10,6 +10,7 @@ examined.  Only ``execnet.gateway_base`` of the stock release is imported.
 
 import io
 import os
+import struct
 import sys
 
 
@@ -154,7 +155,7 @@ def _describe_and_forget(exc):
         return type(exc).__name__, ""
 
 
-def judge(gateway_base, data, versioned):
+def judge(gateway_base, data, versioned, reform=None):
     """Load `data` with stock execnet and dump the result again.
 
     Internal format: an `Unserializer` over a BytesIO with a StubGateway (so
@@ -173,7 +174,9 @@ def judge(gateway_base, data, versioned):
             raise
         return Verdict(False, *_describe_and_forget(exc))
     try:
-        if versioned:
+        if reform is not None:
+            redump = reform(value)
+        elif versioned:
             redump = gateway_base.dumps(value)
         else:
             redump = gateway_base.dumps_internal(value)
@@ -185,3 +188,63 @@ def judge(gateway_base, data, versioned):
         return Verdict(True, redump_error=name, redump_message=text)
     value = None
     return Verdict(True, redump=bytes(redump))
+
+
+class TooLarge(Exception):
+    """The loaded value is too large to put into canonical form cheaply."""
+
+
+def canonical_form(value, budget=4000000):
+    """Bytes that identify a loaded value, independent of set iteration order.
+
+    Stock's own re-dump lists set members in iteration order, which depends
+    on hashes that some objects take from their address (NaN since CPython
+    3.10, None before 3.12); two loads of the same bytes can then re-dump
+    differently. Here set and frozenset members are sorted by their own
+    canonical bytes, and every scalar keeps its exact type and bits, so two
+    values get equal bytes exactly when they are the same Python value.
+    """
+    parts = []
+
+    def put(obj):
+        if len(parts) > budget:
+            raise TooLarge("more than %d parts" % budget)
+        kind = type(obj).__name__.encode("ascii")
+        parts.append(kind + b":")
+        if obj is None or isinstance(obj, bool):
+            parts.append(repr(obj).encode("ascii"))
+        elif isinstance(obj, float):
+            parts.append(struct.pack("!d", obj))
+        elif isinstance(obj, complex):
+            parts.append(struct.pack("!dd", obj.real, obj.imag))
+        elif kind in (b"int", b"long"):
+            parts.append(str(obj).rstrip("L").encode("ascii"))
+        elif isinstance(obj, Channel):
+            parts.append(str(obj.id).encode("ascii"))
+        elif isinstance(obj, bytes):
+            parts.append(str(len(obj)).encode("ascii") + b":" + obj)
+        elif kind in (b"str", b"unicode"):
+            encoded = obj.encode("utf-8")
+            parts.append(str(len(encoded)).encode("ascii") + b":" + encoded)
+        elif isinstance(obj, (list, tuple)):
+            parts.append(str(len(obj)).encode("ascii") + b"[")
+            for item in obj:
+                put(item)
+            parts.append(b"]")
+        elif isinstance(obj, dict):
+            parts.append(str(len(obj)).encode("ascii") + b"{")
+            for key, item in obj.items():
+                put(key)
+                put(item)
+            parts.append(b"}")
+        elif isinstance(obj, (set, frozenset)):
+            members = sorted(canonical_form(member, budget - len(parts)) for member in obj)
+            parts.append(str(len(members)).encode("ascii") + b"(")
+            for member in members:
+                parts.append(str(len(member)).encode("ascii") + b":" + member)
+            parts.append(b")")
+        else:
+            raise TypeError("no canonical form for %r" % (type(obj),))
+
+    put(value)
+    return b"".join(parts)

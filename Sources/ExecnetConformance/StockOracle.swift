@@ -16,9 +16,13 @@ public enum Checkout {
 /// scripts/stock-oracle, answering one dump at a time.
 public final class StockOracle {
     public enum Verdict: Equatable, Sendable {
-        /// Loaded; the bytes are stock's re-dump of what it loaded.
+        /// Loaded; the bytes identify the loaded Python value (its canonical
+        /// form: exact types and bits, set members sorted), nil when none
+        /// could be made (too large or deep).
         case accepted(redump: [UInt8]?)
         case refused(String)
+        /// No verdict: the oracle ran out of memory even to report one.
+        case unknown
 
         public var isAccepted: Bool {
             if case .accepted = self { return true }
@@ -128,6 +132,7 @@ public final class StockOracle {
         if reply.hasPrefix("ok ") { return .accepted(redump: try Hex.decode(reply.dropFirst(3))) }
         if reply.hasPrefix("okbutdumpfail") { return .accepted(redump: nil) }
         if reply.hasPrefix("error ") { return .refused(String(reply.dropFirst(6))) }
+        if reply.hasPrefix("unknown ") { return .unknown }
         throw Failure(description: "oracle answered '\(reply)'")
     }
 }
