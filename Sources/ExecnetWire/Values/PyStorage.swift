@@ -36,8 +36,7 @@ final class PyStorage: ManagedBuffer<PyStorage.Header, PyValue> {
     var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
 
     subscript(index: Int) -> PyValue {
-        get { withUnsafeMutablePointerToElements { $0[index] } }
-        set { withUnsafeMutablePointerToElements { $0[index] = newValue } }
+        withUnsafeMutablePointerToElements { $0[index] }
     }
 
     /// Stores `element` at `index` (which must hold an element), releasing the old one.
