@@ -119,7 +119,7 @@ private struct DumpWriter {
     var current: Frame? = nil
 
     mutating func write(_ root: PyValue) throws(DumpEncodingError) {
-        try withUnsafePointer(to: root) { (pointer) throws(DumpEncodingError) in try emit(at: pointer) }
+        try emit(root)
         while var frame = current {
             let next = frame.next
             switch frame.kind {
@@ -140,14 +140,14 @@ private struct DumpWriter {
             }
             frame.next = next + 1
             current = frame
-            try emit(at: frame.elements + next)
+            try emit(frame.elements[next])
         }
         sink.byte(Opcode.stop.rawValue)
     }
 
     /// Writes a scalar whole, or a container's opening and pushes its frame.
-    mutating func emit(at pointer: UnsafePointer<PyValue>) throws(DumpEncodingError) {
-        switch pointer.pointee {
+    mutating func emit(_ value: borrowing PyValue) throws(DumpEncodingError) {
+        switch value {
         case .none: sink.byte(Opcode.none.rawValue)
         case .bool(let b): sink.byte(b ? Opcode.true.rawValue : Opcode.false.rawValue)
         case .int(let i): integer(i, short: .int, long: .longInt)
