@@ -15,7 +15,7 @@ let package = Package(
         .target(name: "ExecnetConformance", dependencies: ["ExecnetWire"]),
         .executableTarget(name: "execnet-conform", dependencies: ["ExecnetConformance"]),
         .executableTarget(name: "execnet-bench", dependencies: ["ExecnetWire"]),
-        .testTarget(name: "ExecnetWireTests", dependencies: ["ExecnetWire"]),
+        .testTarget(name: "ExecnetWireTests", dependencies: ["ExecnetWire", "ExecnetConformance"]),
         .testTarget(name: "ExecnetConformanceTests", dependencies: ["ExecnetConformance", "ExecnetWire"]),
     ],
     swiftLanguageModes: [.v6]
