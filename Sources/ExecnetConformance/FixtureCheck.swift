@@ -15,8 +15,9 @@ public struct FixtureResult: Sendable {
     public var passed: Bool { failure == nil && skipped == nil }
 }
 
-/// Behaviour of stock execnet this package deliberately does not reproduce.
-enum Deviation {
+/// Behaviour of stock execnet this package deliberately does not reproduce
+/// (protocol-spec.md, "Deliberate deviations").
+public enum Deviation {
     struct Skip: Error {
         let reason: String
     }
@@ -28,7 +29,22 @@ enum Deviation {
     /// Input stock loads given the memory, refused here by a `DecodingLimits` bound.
     static let limits = "refused by a configurable DecodingLimits bound where stock spends the memory"
 
-    static func isSurrogateText(_ input: [UInt8]) -> Bool {
+    /// The documented reason why this decoder refused `input`, which stock
+    /// (run by `producer`) accepted; nil when the refusal is a real disagreement.
+    public static func explaining(_ error: DumpDecodingError, of input: [UInt8], acceptedBy producer: Producer)
+        -> String?
+    {
+        switch error.reason {
+        case .listSlotLimit, .tooManyDigits:
+            return limits
+        case .invalidUTF8 where producer.pythonMajor == 2 && containsEncodedSurrogate(input):
+            return surrogates
+        default:
+            return nil
+        }
+    }
+
+    private static func containsEncodedSurrogate(_ input: [UInt8]) -> Bool {
         input.indices.dropLast().contains { input[$0] == 0xED && input[$0 + 1] >= 0xA0 && input[$0 + 1] <= 0xBF }
     }
 }
@@ -115,9 +131,6 @@ public struct FixtureCheck {
                 }
                 let (decodedVersioned, found) = try DumpDecoder().decodeVersioned(versioned, format: format)
                 if found != format || decodedVersioned != value { return "versioned dump decodes differently" }
-                if try DumpEncoder().encodeVersioned(value, format: format) != versioned {
-                    return "versioned encoding differs"
-                }
                 return nil
             }
         }
@@ -146,35 +159,23 @@ public struct FixtureCheck {
                 let names = verdict["producers"] as? [String] ?? []
                 let accepted = verdict["accepted"] as? Bool ?? false
                 for producerName in names {
-                    if accepted && producerName.contains("cpython-2.") && Deviation.isSurrogateText(input) {
-                        results.append(FixtureResult(group: "invalid", name: name, producers: [producerName],
-                            failure: nil, skipped: Deviation.surrogates))
-                        continue
-                    }
                     results.append(check("invalid", name, [producerName]) {
                         guard let producer = Producer(producerName) else { return "bad producer \(producerName)" }
-                        let options = producer.loaderOptions
-                        let decoder = DumpDecoder(options: options)
-                        let swiftAccepted: Bool
-                        let reason: String
-                        var limited = false
+                        let decoder = DumpDecoder(options: producer.loaderOptions)
                         do {
                             if versioned {
                                 _ = try decoder.decodeVersioned(input, format: producer.dumpFormat)
                             } else {
                                 _ = try decoder.decode(input)
                             }
-                            swiftAccepted = true
-                            reason = "accepted"
-                        } catch {
-                            swiftAccepted = false
-                            reason = "\(error)"
-                            limited = (error as? DumpDecodingError)?.isConfiguredLimit ?? false
+                            return accepted ? nil : "stock refused (\(verdict["error"] as? String ?? "?")), Swift accepted"
+                        } catch let error as DumpDecodingError {
+                            guard accepted else { return nil }
+                            if let reason = Deviation.explaining(error, of: input, acceptedBy: producer) {
+                                throw Deviation.Skip(reason: reason)
+                            }
+                            return "stock accepted, Swift \(error)"
                         }
-                        if swiftAccepted == accepted { return nil }
-                        if accepted && limited { throw Deviation.Skip(reason: Deviation.limits) }
-                        let stock = accepted ? "accepted" : "refused (\(verdict["error"] as? String ?? "?"))"
-                        return "stock \(stock), Swift \(reason)"
                     })
                 }
             }
@@ -221,17 +222,6 @@ public struct FixtureCheck {
                 }
                 return nil
             }
-        }
-    }
-}
-
-extension DumpDecodingError {
-    /// Refusals that name a bound the caller can raise (list slots, integer
-    /// digits), where stock would spend the memory instead.
-    public var isConfiguredLimit: Bool {
-        switch reason {
-        case .listSlotLimit, .tooManyDigits: return true
-        default: return false
         }
     }
 }

@@ -18,9 +18,7 @@ public enum FixtureLocation {
             candidates.append(directory.appendingPathComponent("Fixtures"))
             directory.deleteLastPathComponent()
         }
-        candidates.append(
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("Fixtures"))
+        candidates.append(Checkout.root.appendingPathComponent("Fixtures"))
         return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("dumps").path) }
     }
 }

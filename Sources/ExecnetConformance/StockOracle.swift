@@ -1,17 +1,6 @@
 import ExecnetWire
 import Foundation
 
-/// Where this checkout's scripts/ and Fixtures/ live.
-public enum Checkout {
-    public static var root: URL {
-        if let env = ProcessInfo.processInfo.environment["EXECNET_SWIFT_ROOT"] { return URL(fileURLWithPath: env) }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-    }
-
-    public static var scripts: URL { root.appendingPathComponent("scripts") }
-}
-
 /// Stock execnet's own loader, run by a real interpreter through
 /// scripts/stock-oracle, answering one dump at a time.
 public final class StockOracle {
@@ -50,12 +39,12 @@ public final class StockOracle {
 
         init(python: String, stockDirectory: String) throws {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [python, Checkout.scripts.appendingPathComponent("stock-oracle").path, stockDirectory]
+            process.arguments = [python, Checkout.script("stock-oracle"), stockDirectory]
             process.standardInput = input
             process.standardOutput = output
             stderrURL = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "stock-oracle-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max)).err")
-            FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
             process.standardError = try FileHandle(forWritingTo: stderrURL)
             try process.run()
         }
@@ -97,16 +86,9 @@ public final class StockOracle {
 
     /// The directory holding stock `version`'s `execnet/` package.
     public static func stockDirectory(version: String) throws -> String {
-        let process = Process()
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Checkout.scripts.appendingPathComponent("stock.py").path, "path", version]
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0, !path.isEmpty else {
+        let (status, output) = try Command.run(["python3", Checkout.script("stock.py"), "path", version])
+        let path = output.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard status == 0, !path.isEmpty else {
             throw Failure(description: "scripts/stock.py could not provide execnet \(version)")
         }
         return path

@@ -6,7 +6,7 @@ import Testing
 @Suite("execnet-conform")
 struct ConformToolTests {
     @Test func recodeReadsHexLinesAndAnswersEach() throws {
-        let (status, output) = try run([toolPath(), "recode"], input: "4c51\n\n46000000ff51\nzz\n4b7fffffff51\n")
+        let (status, output) = try Command.run([toolPath(), "recode"], input: "4c51\n\n46000000ff51\nzz\n4b7fffffff51\n")
         #expect(status == 0)
         let lines = output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         #expect(lines.count == 4)
@@ -17,13 +17,13 @@ struct ConformToolTests {
     }
 
     @Test func recodeVersionedKeepsTheVersion() throws {
-        let (status, output) = try run([toolPath(), "recode", "--versioned"], input: "014c51\n024c51\n004c51\n")
+        let (status, output) = try Command.run([toolPath(), "recode", "--versioned"], input: "014c51\n024c51\n004c51\n")
         #expect(status == 0)
         #expect(output.hasPrefix("014c51\n024c51\nerror:"))
     }
 
     @Test func fixturesSubcommandEndsWithTheClosingLine() throws {
-        let (status, output) = try run([toolPath(), "fixtures"])
+        let (status, output) = try Command.run([toolPath(), "fixtures"])
         #expect(status == 0)
         let last = output.split(separator: "\n").last.map(String.init) ?? ""
         #expect(last.range(of: #"^\d+ passed, 0 failed(, \d+ skipped)?$"#, options: .regularExpression) != nil)
@@ -31,14 +31,14 @@ struct ConformToolTests {
 
     @Test(arguments: [["bogus"], ["fixtures", "--nope"], ["recode", "extra"], ["fixtures", "--fixtures"]])
     func badUsageExitsTwoWithOneLine(arguments: [String]) throws {
-        let (status, output) = try run([toolPath()] + arguments, mergeStderr: true)
+        let (status, output) = try Command.run([toolPath()] + arguments, mergeStandardError: true)
         #expect(status == 2)
         #expect(output.split(separator: "\n").count == 1)
     }
 
     @Test(arguments: [["--help"], ["fixtures", "--help"], ["recode", "--help"]])
     func helpIsAvailable(arguments: [String]) throws {
-        let (status, output) = try run([toolPath()] + arguments)
+        let (status, output) = try Command.run([toolPath()] + arguments)
         #expect(status == 0)
         #expect(output.contains("usage: execnet-conform"))
     }

@@ -5,9 +5,16 @@ import Testing
 
 @Suite("Golden fixtures")
 struct FixtureTests {
+    /// The check runs once; both tests read its results.
+    static let results = Result { () throws -> [FixtureResult] in
+        guard let directory = FixtureLocation.find() else {
+            throw TypedValue.Failure(description: "no Fixtures/ directory")
+        }
+        return try FixtureCheck(directory: directory).run()
+    }
+
     @Test func everyFixtureOfEveryProducerPasses() throws {
-        let directory = try #require(FixtureLocation.find(), "no Fixtures/ directory")
-        let results = try FixtureCheck(directory: directory).run()
+        let results = try Self.results.get()
         #expect(results.count > 5000)
         for failure in results where failure.failure != nil {
             Issue.record("\(failure.group) \(failure.name) \(failure.producers): \(failure.failure!)")
@@ -35,13 +42,11 @@ struct FixtureTests {
             try requireInCI("regeneration check needs Python \(missing.sorted().joined(separator: ", "))")
             return
         }
-        let (status, output) = try run(["python3", Checkout.scripts.appendingPathComponent("regen-fixtures").path, "--check"])
+        let (status, output) = try Command.run(["python3", Checkout.script("regen-fixtures"), "--check"])
         #expect(status == 0, "regen-fixtures --check: \(output.suffix(2000))")
     }
 
     private func neededInterpreterVersions() throws -> Set<String> {
-        let directory = try #require(FixtureLocation.find())
-        let results = try FixtureCheck(directory: directory).run()
-        return Set(results.flatMap(\.producers).compactMap { Producer($0) }.map { "\($0.pythonMajor).\($0.pythonMinor)" })
+        Set(try Self.results.get().flatMap(\.producers).compactMap { Producer($0) }.map { "\($0.pythonMajor).\($0.pythonMinor)" })
     }
 }
