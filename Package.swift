@@ -2,20 +2,28 @@
 import PackageDescription
 
 // Layers, lowest first; none imports a layer above it:
-// ExecnetWire (values, codec, framing; no I/O) → ExecnetConformance (fixture
-// and stock-execnet checks shared by the tests and the CLI) → execnet-conform.
+// ExecnetWire (values, codec, framing; no I/O) → ExecnetTransport (byte pipes
+// to interpreters) → ExecnetGateway (bootstrap, channels, the message state
+// machine) → Execnet (features: groups, multichannels) → ExecnetConformance
+// (fixture, transcript and live checks shared by the tests and the CLI) →
+// execnet-conform.
 let package = Package(
     name: "execnet-swift",
     products: [
+        .library(name: "Execnet", targets: ["Execnet"]),
         .library(name: "ExecnetWire", targets: ["ExecnetWire"]),
         .executable(name: "execnet-conform", targets: ["execnet-conform"]),
     ],
     targets: [
         .target(name: "ExecnetWire"),
-        .target(name: "ExecnetConformance", dependencies: ["ExecnetWire"]),
+        .target(name: "ExecnetTransport"),
+        .target(name: "ExecnetGateway", dependencies: ["ExecnetWire", "ExecnetTransport"]),
+        .target(name: "Execnet", dependencies: ["ExecnetGateway", "ExecnetWire", "ExecnetTransport"]),
+        .target(name: "ExecnetConformance", dependencies: ["ExecnetWire", "Execnet"]),
         .executableTarget(name: "execnet-conform", dependencies: ["ExecnetConformance"]),
-        .executableTarget(name: "execnet-bench", dependencies: ["ExecnetWire"]),
+        .executableTarget(name: "execnet-bench", dependencies: ["ExecnetWire", "Execnet"]),
         .testTarget(name: "ExecnetWireTests", dependencies: ["ExecnetWire", "ExecnetConformance"]),
+        .testTarget(name: "ExecnetTests", dependencies: ["Execnet", "ExecnetConformance"]),
         .testTarget(name: "ExecnetConformanceTests", dependencies: ["ExecnetConformance", "ExecnetWire"]),
     ],
     swiftLanguageModes: [.v6]

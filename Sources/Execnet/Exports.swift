@@ -1,0 +1,3 @@
+@_exported import ExecnetGateway
+@_exported import ExecnetTransport
+@_exported import ExecnetWire

@@ -1,0 +1,108 @@
+import ExecnetWire
+
+/// One end of a communication channel with code running on a gateway's
+/// remote side (execnet's `Channel`). Items arrive in order; iterate with
+/// `for try await item in channel` until the remote end closes.
+///
+/// Releasing the last handle of a channel that is still open tells the
+/// remote end it is closed, as a collected Python channel does.
+public final class Channel: Sendable, AsyncSequence, Hashable, CustomStringConvertible {
+    public typealias Element = PyValue
+
+    /// Odd for channels this host created, even for the remote's.
+    public let id: Int32
+    public let gateway: Gateway
+    let record: ChannelRecord
+    var core: GatewayCore { gateway.core }
+
+    init(gateway: Gateway, record: ChannelRecord) {
+        self.id = record.id
+        self.gateway = gateway
+        self.record = record
+        gateway.core.retainHandle(record)
+    }
+
+    deinit {
+        core.handleReleased(record)
+    }
+
+    /// This channel as a value: send it and the remote side gets a usable channel.
+    public var value: PyValue { .channel(id: id) }
+
+    /// Sends one item. An item that cannot be encoded throws before any byte
+    /// is written.
+    public func send(_ item: PyValue) throws {
+        if core.isClosed(record) { throw core.channelError(.closed, record) }
+        try core.sendData(channelID: id, value: item)
+    }
+
+    /// The next item. Throws ``RemoteError`` when the remote code failed,
+    /// ``ChannelError`` with kind `.endOfChannel` once the channel is closed
+    /// and drained, and `.timeout` when `timeout` passes first.
+    public func receive(timeout: Duration? = nil) async throws -> PyValue {
+        try await core.receive(record, timeout: timeout)
+    }
+
+    /// Delivers items to `callback` instead of `receive`: queued ones at
+    /// once, later ones on the gateway's receiver thread as they arrive, and
+    /// `endmarker` (when given) once the channel closes. An error thrown by
+    /// the callback closes the channel and is reported to the remote side.
+    public func setCallback(endmarker: PyValue? = nil, _ callback: @escaping @Sendable (PyValue) throws -> Void) throws {
+        try core.setCallback(record, endmarker: endmarker, callback)
+    }
+
+    /// Closes this end, with an error text the remote side receives as a
+    /// RemoteError when given. Closing twice does nothing.
+    public func close(error: String? = nil) throws {
+        try core.close(record, error: error)
+    }
+
+    /// Waits until the remote end closed (or will send nothing more).
+    /// Throws the remote error if the remote code failed.
+    public func waitClose(timeout: Duration? = nil) async throws {
+        try await core.waitClose(record, timeout: timeout)
+    }
+
+    /// Closed here or by the remote end; queued items can still be received.
+    public var isClosed: Bool { core.isClosed(record) }
+
+    /// How this channel loads strings from now on; the remote end of the
+    /// channel is told the same.
+    public func reconfigure(py2strAsPy3str: Bool = true, py3strAsPy2str: Bool = false) throws {
+        let coercion = StringCoercion(py2strAsPy3str: py2strAsPy3str, py3strAsPy2str: py3strAsPy2str)
+        core.setCoercion(coercion, of: record)
+        let message = Message.reconfigure(channelID: id, py2strAsPy3str: py2strAsPy3str, py3strAsPy2str: py3strAsPy2str)
+        try core.send(.reconfigure, channelID: id, payload: message.payload)
+    }
+
+    /// A writer whose writes become items on this channel.
+    public func makeWriter(proxyClose: Bool = false) -> ChannelWriter {
+        ChannelWriter(channel: self, proxyClose: proxyClose)
+    }
+
+    /// A reader of the text items arriving on this channel.
+    public func makeReader(proxyClose: Bool = false) -> ChannelReader {
+        ChannelReader(channel: self, proxyClose: proxyClose)
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let channel: Channel
+
+        /// The next item, nil once the channel is closed and drained; a remote
+        /// error is thrown.
+        public mutating func next() async throws -> PyValue? {
+            do {
+                return try await channel.receive()
+            } catch let error as ChannelError where error.kind == .endOfChannel {
+                return nil
+            }
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(channel: self) }
+
+    public static func == (a: Channel, b: Channel) -> Bool { a.record === b.record }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(record)) }
+
+    public var description: String { "<Channel id=\(id) \(isClosed ? "closed" : "open")>" }
+}

@@ -1,0 +1,122 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How a child process ended.
+public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
+    case exited(Int32)
+    case signaled(Int32)
+
+    init(waitStatus status: Int32) {
+        if status & 0x7f == 0 {
+            self = .exited((status >> 8) & 0xff)
+        } else {
+            self = .signaled(status & 0x7f)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .exited(let code): return "exit status \(code)"
+        case .signaled(let signal): return "killed by signal \(signal)"
+        }
+    }
+}
+
+/// A child process whose stdin, stdout and stderr are pipes held by us.
+struct SpawnedChild {
+    let pid: pid_t
+    let standardInput: Int32
+    let standardOutput: Int32
+    let standardError: Int32
+
+    /// Spawns `arguments` (the first is looked up on PATH when it has no
+    /// slash). All pipe ends we keep are close-on-exec, so a child spawned
+    /// concurrently never inherits another child's stdin.
+    static func spawn(_ arguments: [String]) throws(SystemError) -> SpawnedChild {
+        precondition(!arguments.isEmpty)
+        ignoreBrokenPipeSignal()
+        let input = try makePipe()
+        let output: (read: Int32, write: Int32)
+        let error: (read: Int32, write: Int32)
+        do {
+            output = try makePipe()
+        } catch {
+            closeAll([input.read, input.write])
+            throw error
+        }
+        do {
+            error = try makePipe()
+        } catch let failure {
+            closeAll([input.read, input.write, output.read, output.write])
+            throw failure
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, input.read, 0)
+        posix_spawn_file_actions_adddup2(&actions, output.write, 1)
+        posix_spawn_file_actions_adddup2(&actions, error.write, 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaultSignals = sigset_t()
+        sigemptyset(&defaultSignals)
+        sigaddset(&defaultSignals, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        var pid = pid_t()
+        let cArguments = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in cArguments { free(pointer) } }
+        let result = posix_spawnp(&pid, arguments[0], &actions, &attributes, cArguments, environ)
+        closeAll([input.read, output.write, error.write])
+        guard result == 0 else {
+            closeAll([input.write, output.read, error.read])
+            throw SystemError("posix_spawnp", errno: result, subject: arguments[0])
+        }
+        return SpawnedChild(
+            pid: pid, standardInput: input.write, standardOutput: output.read, standardError: error.read)
+    }
+
+    private static func makePipe() throws(SystemError) -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        #if canImport(Darwin)
+        guard pipe(&fds) == 0 else { throw SystemError("pipe", errno: errno) }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        #else
+        guard linuxPipe2(&fds, Int32(O_CLOEXEC)) == 0 else { throw SystemError("pipe2", errno: errno) }
+        #endif
+        return (fds[0], fds[1])
+    }
+
+    private static func closeAll(_ fds: [Int32]) {
+        for fd in fds { FileDescriptorIO.closeIgnoringErrors(fd) }
+    }
+}
+
+/// Writing to a pipe whose reader has gone must fail with EPIPE, not end
+/// this process.
+func ignoreBrokenPipeSignal() {
+    _ = brokenPipeSignalIgnored
+}
+
+private let brokenPipeSignalIgnored: Void = {
+    _ = signal(SIGPIPE, SIG_IGN)
+}()
+
+#if !canImport(Darwin)
+/// glibc's pipe2(2), which the Glibc module does not export: creating both
+/// ends close-on-exec atomically matters when other threads spawn children.
+@_silgen_name("pipe2")
+private func linuxPipe2(_ fds: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
+#endif
