@@ -4,10 +4,12 @@ import Foundation
 let usage = """
     usage: execnet-conform [SUBCOMMAND] [OPTIONS]
 
-    Checks this package's execnet codec against stock execnet.
+    Checks this package against stock execnet. With no subcommand it runs
+    the fixture check and then the live suite on every interpreter found.
 
     subcommands:
-      fixtures   check the codec against the golden fixtures (the default)
+      fixtures   check the codec against the golden fixtures
+      live       drive stock execnet remote ends through the live scenarios
       recode     decode then encode hex dumps read from standard input
 
     Run 'execnet-conform SUBCOMMAND --help' for a subcommand's options.
@@ -97,10 +99,15 @@ func runRecode(_ arguments: ArraySlice<String>) -> Int32 {
 
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
-case nil: exit(runFixtures([]))
+case nil:
+    let fixtures = runFixtures([])
+    print("")
+    let live = await runLive([])
+    exit(fixtures == 0 && live == 0 ? 0 : 1)
 case "-h", "--help", "help": print(usage)
 case "fixtures": exit(runFixtures(arguments.dropFirst()))
 case "recode": exit(runRecode(arguments.dropFirst()))
+case "live": exit(await runLive(arguments.dropFirst()))
 case let other?:
     if other.hasPrefix("-") { exit(runFixtures(arguments)) }
     fail("unknown subcommand '\(other)' (try --help)")
