@@ -13,7 +13,7 @@ public enum BootstrapMode: Sendable {
 /// The lines a bootstrap sends. Each is Python's repr of a source text plus
 /// a newline, which the popen one-liner `exec(eval(sys.stdin.readline()))`
 /// runs.
-enum BootstrapLines {
+public enum BootstrapLines {
     static let popenProgram = "import sys;exec(eval(sys.stdin.readline()))"
     static let probeMarker = "execnet-swift-probe"
 
@@ -21,7 +21,7 @@ enum BootstrapLines {
         Array((pythonRepr(lines.joined(separator: "\n")) + "\n").utf8)
     }
 
-    static func exec(_ base: GatewayBase, id: String, execmodel: String) -> [UInt8] {
+    public static func exec(_ base: GatewayBase, id: String, execmodel: String) -> [UInt8] {
         frame([
             base.source,
             "execmodel = get_execmodel(\(pythonRepr(execmodel)))",
@@ -31,7 +31,7 @@ enum BootstrapLines {
         ])
     }
 
-    static func importing(directory: String?, id: String, execmodel: String) -> [UInt8] {
+    public static func importing(directory: String?, id: String, execmodel: String) -> [UInt8] {
         var lines = ["import sys"]
         if let directory {
             lines += [

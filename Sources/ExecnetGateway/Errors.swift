@@ -60,6 +60,8 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case protocolViolation(detail: String)
         /// Sending failed: the gateway has ended or its connection broke.
         case notConnected(detail: String)
+        /// A value that must not be sent (checked before anything is written).
+        case unsendable(detail: String)
         /// The spec cannot be served by this host.
         case unsupportedSpec(detail: String)
         /// No gateway_base source could be found or fetched.
@@ -93,6 +95,8 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
             return "\(subject): not connected: \(detail)"
         case .unsupportedSpec(let detail):
             return "\(subject): \(detail)"
+        case .unsendable(let detail):
+            return "\(subject): cannot send: \(detail)"
         case .gatewayBaseUnavailable(let detail):
             return "\(subject): no gateway_base source: \(detail)"
         }

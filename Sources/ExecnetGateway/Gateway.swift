@@ -90,8 +90,10 @@ public final class Gateway: Sendable, CustomStringConvertible {
 
     /// Runs `source` remotely (dedented as Python's `textwrap.dedent` does)
     /// with `channel` bound to the returned channel's other end.
-    public func remoteExec(_ source: String, fileName: String? = nil) throws -> Channel {
-        try exec(ChannelExecPayload(source: pythonDedent(source), fileName: fileName))
+    /// With `dedenting` false the source is sent as given, as stock does
+    /// for a module's source.
+    public func remoteExec(_ source: String, fileName: String? = nil, dedenting: Bool = true) throws -> Channel {
+        try exec(ChannelExecPayload(source: dedenting ? pythonDedent(source) : source, fileName: fileName))
     }
 
     /// Runs `source` remotely, then calls the function `function` it defines
@@ -103,6 +105,11 @@ public final class Gateway: Sendable, CustomStringConvertible {
     }
 
     private func exec(_ payload: ChannelExecPayload) throws -> Channel {
+        // Stock loads CHANNEL_EXEC without a channel factory: a channel among
+        // the kwargs would end the remote gateway.
+        if payload.kwargs.contains(where: { !channelIDs(in: $0.1).isEmpty }) {
+            throw GatewayError(.unsendable(detail: "channels cannot be passed as keyword arguments"), gatewayID: id)
+        }
         let encoded = try DumpEncoder().encode(payload.value)
         let channel = try newChannel()
         try core.send(.channelExec, channelID: channel.id, payload: encoded)

@@ -22,6 +22,18 @@ final class GatewayCore: Sendable {
         var receiverDone = false
         var joinWaiters: [(UInt64, CheckedContinuation<Bool, Never>)] = []
         var nextToken: UInt64 = 0
+        /// Ids of channels the remote created and referenced in values.
+        var remoteChannelIDs: Set<Int32> = []
+        /// Channels referenced by received values that no handle has claimed
+        /// yet: kept so that items and a close arriving before the claim are
+        /// not lost (a Python value would hold its channel object alive).
+        var unclaimed: [Int32: ChannelRecord] = [:]
+        /// Claimed channels, while some handle holds them.
+        var held: [Int32: WeakRecord] = [:]
+    }
+
+    struct WeakRecord {
+        weak var record: ChannelRecord?
     }
 
     init(id: String, transport: any ByteTransport, tracer: Tracer) {
@@ -54,10 +66,30 @@ final class GatewayCore: Sendable {
         guard length <= Int(Int32.max) else {
             throw FrameError(reason: .payloadTooLarge(length: length, limit: Int(Int32.max)), offset: 0)
         }
+        if frame.dropFirst(Message.headerSize).contains(UInt8(ascii: "B")) {
+            try checkChannelReferences(in: value)
+        }
         var header: [UInt8] = []
         appendHeader(.channelData, channelID: channelID, length: length, to: &header)
         frame.replaceSubrange(0..<Message.headerSize, with: header)
         try write(frame, type: .channelData, channelID: channelID)
+    }
+
+    /// A channel reference must name a channel of this gateway: one this
+    /// host allocated or one the remote sent. Anything else (a channel of
+    /// another gateway, an invented id) would silently address the wrong
+    /// channel remotely, so it is refused before anything is written.
+    func checkChannelReferences(in value: PyValue) throws(GatewayError) {
+        let unknown: Int32? = state.withLock { state in
+            channelIDs(in: value).first { id in
+                !(state.channels[id] != nil || state.remoteChannelIDs.contains(id) || state.unclaimed[id] != nil
+                    || (id > 0 && id % 2 == 1 && id < state.nextChannelID))
+            }
+        }
+        if let unknown {
+            throw GatewayError(
+                .unsendable(detail: "channel \(unknown) is not a channel of this gateway"), gatewayID: id)
+        }
     }
 
     private func appendHeader(_ type: MessageType, channelID: Int32, length: Int, to out: inout [UInt8]) {
@@ -94,11 +126,16 @@ final class GatewayCore: Sendable {
         return result
     }
 
-    /// The channel `id` refers to, created when unknown (a channel the peer
-    /// made and sent as a value). Nil once the gateway has finished.
+    /// The channel `id` refers to: an open one, one that arrived in a value
+    /// (even if it has closed since), one a handle still holds, or else a new
+    /// one. Nil once the gateway has finished and the id is unknown.
     func channel(id channelID: Int32) -> ChannelRecord? {
         state.withLock { state in
-            if let record = state.channels[channelID] { return record }
+            if let record = state.unclaimed.removeValue(forKey: channelID) {
+                state.held[channelID] = WeakRecord(record: record)
+                return record
+            }
+            if let record = state.channels[channelID] ?? state.held[channelID]?.record { return record }
             guard !state.finished else { return nil }
             let record = ChannelRecord(id: channelID, coercion: state.coercion)
             state.channels[channelID] = record
@@ -326,9 +363,18 @@ final class GatewayCore: Sendable {
             case callback(ChannelRecord)
         }
         let delivery: Delivery = state.withLock { state in
-            for referencedID in referenced where state.channels[referencedID] == nil && !state.finished {
-                state.channels[referencedID] = ChannelRecord(id: referencedID, coercion: state.coercion)
+            for referencedID in referenced where !state.finished {
+                if let record = state.channels[referencedID] {
+                    if state.held[referencedID]?.record == nil { state.unclaimed[referencedID] = record }
+                    continue
+                }
+                guard state.held[referencedID]?.record == nil, state.unclaimed[referencedID] == nil else { continue }
+                let record = ChannelRecord(id: referencedID, coercion: state.coercion)
+                state.channels[referencedID] = record
+                state.unclaimed[referencedID] = record
+                state.remoteChannelIDs.insert(referencedID)
             }
+            if state.held.count > 64 { state.held = state.held.filter { $0.value.record != nil } }
             guard let record = state.channels[channelID] else { return .none }
             if record.callback != nil {
                 record.callbackBacklog.append(.item(item))

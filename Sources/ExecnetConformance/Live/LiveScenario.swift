@@ -69,6 +69,7 @@ func equivalent(_ a: PyValue, _ b: PyValue) -> Bool {
     case (.str(let x), .unicode(let y)), (.unicode(let x), .str(let y)): return x == y
     case (.int(let x), .long(let y)), (.long(let x), .int(let y)): return x == y
     case (.bytes(let x), .py2str(let y)), (.py2str(let x), .bytes(let y)): return x == y
+    case (.py2str(let x), .str(let y)), (.str(let y), .py2str(let x)): return x == Array(y.utf8)
     case (.list(let x), .list(let y)), (.tuple(let x), .tuple(let y)):
         return x.count == y.count && zip(x, y).allSatisfy { equivalent($0, $1) }
     case (.set(let x), .set(let y)), (.frozenset(let x), .frozenset(let y)):
