@@ -8,6 +8,13 @@ public struct LiveResult: Sendable {
     public let scenario: String
     public let verdict: LiveVerdict
     public let seconds: Double
+
+    public init(target: LiveTarget, scenario: String, verdict: LiveVerdict, seconds: Double) {
+        self.target = target
+        self.scenario = scenario
+        self.verdict = verdict
+        self.seconds = seconds
+    }
 }
 
 /// Runs the live scenarios against targets, a few targets at a time, each
