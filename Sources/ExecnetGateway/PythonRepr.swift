@@ -5,7 +5,8 @@
 /// DEL; non-ASCII kept as is when Python deems it printable, otherwise
 /// `\xNN`, `\uNNNN` or `\UNNNNNNNN`.
 public func pythonRepr(_ text: String) -> String {
-    let quote: Character = text.contains("'") && !text.contains("\"") ? "\"" : "'"
+    // Scalars, not Characters: a quote followed by a combining mark still counts.
+    let quote: Character = text.unicodeScalars.contains("'") && !text.unicodeScalars.contains("\"") ? "\"" : "'"
     var out = String(quote)
     out.reserveCapacity(text.utf8.count + 2)
     for scalar in text.unicodeScalars {

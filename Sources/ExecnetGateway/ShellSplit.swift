@@ -1,6 +1,7 @@
-/// Splits a command the way a POSIX shell (and Python's `shlex.split`)
-/// would: whitespace separates words; single quotes keep text literally;
-/// inside double quotes a backslash escapes `\`, `"`, `$`, `` ` `` and newline;
+/// Splits a command the way Python's `shlex.split` does (close to a POSIX
+/// shell, which stock execnet relies on for `python=`): whitespace separates words; single quotes keep text literally;
+/// inside double quotes a backslash escapes only `\` and `"` (as in shlex,
+/// unlike a shell, `\$`, `` \` `` and backslash-newline stay as they are);
 /// outside quotes a backslash escapes any character.
 public func shellSplit(_ command: String) -> [String] {
     var words: [String] = []
@@ -22,7 +23,7 @@ public func shellSplit(_ command: String) -> [String] {
             inWord = true
             while let next = iterator.next(), next != "\"" {
                 if next == "\\", let escaped = iterator.next() {
-                    if !["\\", "\"", "$", "`", "\n"].contains(escaped) { current.unicodeScalars.append(next) }
+                    if escaped != "\\" && escaped != "\"" { current.unicodeScalars.append(next) }
                     current.unicodeScalars.append(escaped)
                 } else {
                     current.unicodeScalars.append(next)

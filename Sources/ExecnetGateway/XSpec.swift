@@ -20,7 +20,8 @@ public struct XSpec: Sendable, Hashable, CustomStringConvertible {
     public let string: String
     /// Keys in the order they appear, `env:` entries excluded.
     public private(set) var keys: [String] = []
-    private var values: [String: Value] = [:]
+    // Keyed by scalars: Python tells canonically equivalent keys apart.
+    private var values: [[Unicode.Scalar]: Value] = [:]
     /// The `env:NAME=value` entries, in order.
     public private(set) var environment: [(name: String, value: String)] = []
 
@@ -31,51 +32,72 @@ public struct XSpec: Sendable, Hashable, CustomStringConvertible {
 
     public init(_ string: String) throws(XSpecError) {
         self.string = string
-        var seenEnvironment: Set<String> = []
-        for part in string.split(separator: "//", omittingEmptySubsequences: false) {
-            let key: String
+        // Python works on code points, so this works on scalars, not
+        // Characters: a combining mark after `/`, `=` or `_` must not hide it.
+        let scalars = Array(string.unicodeScalars)
+        var parts: [ArraySlice<Unicode.Scalar>] = []
+        var start = 0
+        var index = 0
+        while index + 1 < scalars.count {
+            if scalars[index] == "/" && scalars[index + 1] == "/" {
+                parts.append(scalars[start..<index])
+                index += 2
+                start = index
+            } else {
+                index += 1
+            }
+        }
+        parts.append(scalars[start...])
+        var seenEnvironment: Set<[Unicode.Scalar]> = []
+        for part in parts {
+            let key: [Unicode.Scalar]
             let value: Value
             if let equals = part.firstIndex(of: "=") {
-                key = String(part[..<equals])
-                value = .text(String(part[part.index(after: equals)...]))
+                key = Array(part[..<equals])
+                value = .text(Self.string(part[(equals + 1)...]))
             } else {
-                key = String(part)
+                key = Array(part)
                 value = .flag
             }
-            guard let first = key.first else { throw XSpecError(.emptyKey, key: key, spec: string) }
-            if first == "_" { throw XSpecError(.reservedKey, key: key, spec: string) }
-            if key.hasPrefix("env:") {
+            let keyString = Self.string(key)
+            guard let first = key.first else { throw XSpecError(.emptyKey, key: keyString, spec: string) }
+            if first == "_" { throw XSpecError(.reservedKey, key: keyString, spec: string) }
+            if key.starts(with: "env:".unicodeScalars) {
                 // As in stock, a repeated `env:NAME` is not an error: the last one wins.
-                let name = String(key.dropFirst(4))
+                let name = Array(key.dropFirst(4))
                 let text = value.text ?? "True"
                 if seenEnvironment.insert(name).inserted {
-                    environment.append((name, text))
-                } else if let index = environment.firstIndex(where: { $0.name == name }) {
+                    environment.append((Self.string(name), text))
+                } else if let index = environment.firstIndex(where: { $0.name.unicodeScalars.elementsEqual(name) }) {
                     environment[index].value = text
                 }
                 continue
             }
             // Stock's duplicate check also covers its own attribute `env`.
-            guard values[key] == nil, key != "env" else {
-                throw XSpecError(.duplicateKey, key: key, spec: string)
+            guard values[key] == nil, !key.elementsEqual("env".unicodeScalars) else {
+                throw XSpecError(.duplicateKey, key: keyString, spec: string)
             }
             values[key] = value
-            keys.append(key)
+            keys.append(keyString)
         }
     }
 
+    private static func string(_ scalars: some Sequence<Unicode.Scalar>) -> String {
+        String(String.UnicodeScalarView(scalars))
+    }
+
     /// The value of any key, known or not.
-    public subscript(_ key: String) -> Value? { values[key] }
+    public subscript(_ key: String) -> Value? { values[Array(key.unicodeScalars)] }
 
     func text(_ key: String) -> String? {
-        switch values[key] {
+        switch self[key] {
         case .text(let value): return value
         case .flag: return "True"
         case nil: return nil
         }
     }
 
-    func flag(_ key: String) -> Bool { values[key] != nil }
+    func flag(_ key: String) -> Bool { self[key] != nil }
 
     public var popen: Bool { flag("popen") }
     public var ssh: String? { text("ssh") }
@@ -94,7 +116,7 @@ public struct XSpec: Sendable, Hashable, CustomStringConvertible {
     /// The same spec with `key` set (used to fill in an automatic id).
     public func setting(_ key: String, to value: String) -> XSpec {
         var copy = self
-        if copy.values.updateValue(.text(value), forKey: key) == nil { copy.keys.append(key) }
+        if copy.values.updateValue(.text(value), forKey: Array(key.unicodeScalars)) == nil { copy.keys.append(key) }
         return copy
     }
 
