@@ -1,4 +1,3 @@
-import Synchronization
 
 /// A set of gateways made and ended together (execnet's `Group`).
 /// Gateways get the ids gw0, gw1, … unless their spec names one.
@@ -17,7 +16,7 @@ public final class Group: Sendable, Sequence, CustomStringConvertible {
         var nextAutomaticID = 0
     }
 
-    private let members = Mutex(Members())
+    private let members = Locked(Members())
 
     public init(defaultSpec: String = "popen", options: GatewayOptions = GatewayOptions()) {
         self.defaultSpec = defaultSpec

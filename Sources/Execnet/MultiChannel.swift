@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Several channels used together, such as those of ``Group/remoteExec(_:fileName:)``
 /// (execnet's `MultiChannel`).
@@ -37,7 +36,7 @@ public struct MultiChannel: Sendable, RandomAccessCollection {
     /// and the stream finishes once every channel has.
     public func makeReceiveQueue(endmarker: PyValue? = nil) throws -> AsyncStream<(Channel, PyValue)> {
         let (stream, continuation) = AsyncStream<(Channel, PyValue)>.makeStream()
-        let remaining = Mutex(channels.count)
+        let remaining = Locked(channels.count)
         if channels.isEmpty, endmarker != nil { continuation.finish() }
         for channel in channels {
             if let endmarker {

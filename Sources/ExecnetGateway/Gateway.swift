@@ -232,11 +232,10 @@ public struct GatewayOptions: Sendable {
 }
 
 final class RemoteInfoCache: @unchecked Sendable {
-    private let lock = Mutex<RemoteInfo?>(nil)
+    private let lock = Locked<RemoteInfo?>(nil)
     var value: RemoteInfo? {
         get { lock.withLock { $0 } }
         set { lock.withLock { $0 = newValue } }
     }
 }
 
-import Synchronization

@@ -1,7 +1,6 @@
 import Dispatch
 import ExecnetTransport
 import ExecnetWire
-import Synchronization
 
 /// The message state machine of one gateway: channel table, id allocation,
 /// sending, and the handlers the receiver thread runs for each message.
@@ -9,7 +8,7 @@ final class GatewayCore: Sendable {
     let id: String
     let transport: any ByteTransport
     let tracer: Tracer
-    private let state: Mutex<CoreState>
+    private let state: Locked<CoreState>
 
     struct CoreState {
         var channels: [Int32: ChannelRecord] = [:]
@@ -40,7 +39,7 @@ final class GatewayCore: Sendable {
         self.id = id
         self.transport = transport
         self.tracer = tracer
-        self.state = Mutex(CoreState())
+        self.state = Locked(CoreState())
     }
 
     func trace(_ message: @autoclosure () -> String) {

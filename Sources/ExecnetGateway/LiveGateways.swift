@@ -1,9 +1,9 @@
+import ExecnetTransport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// Every gateway whose receiver still runs, so that a normal process exit
 /// ends them: each is asked to terminate, gets up to a second in all, and
@@ -11,7 +11,7 @@ import Synchronization
 final class LiveGateways: Sendable {
     static let shared = LiveGateways()
 
-    private let cores = Mutex<[ObjectIdentifier: GatewayCore]>([:])
+    private let cores = Locked<[ObjectIdentifier: GatewayCore]>([:])
 
     private init() {
         atexit { LiveGateways.shared.endAll(grace: 1.0) }
@@ -47,7 +47,7 @@ final class LiveGateways: Sendable {
 /// The default bootstrap: version matching over every stock release in the
 /// cache, read once per process.
 enum DefaultGatewayBases {
-    private static let cached = Mutex<[GatewayBase]?>(nil)
+    private static let cached = Locked<[GatewayBase]?>(nil)
 
     static func matching() async throws -> BootstrapMode {
         if let bases = cached.withLock({ $0 }) { return .matching(bases) }

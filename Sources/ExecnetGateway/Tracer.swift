@@ -1,9 +1,9 @@
+import ExecnetTransport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// execnet's debug tracing, switched by `EXECNET_DEBUG`: `1` writes lines to
 /// `<tmp>/execnet-debug-<pid>` (the remote ends, inheriting the variable,
@@ -17,22 +17,22 @@ final class Tracer: Sendable {
         case file(UnsafeMutablePointer<FILE>)
     }
 
-    private let target: Mutex<Target>
+    private let target: Locked<Target>
     let isEnabled: Bool
 
     init(setting: String?) {
         let pid = getpid()
         switch setting {
         case nil, "", "0"?:
-            target = Mutex(.none)
+            target = Locked(.none)
         case "2"?:
-            target = Mutex(.standardError)
+            target = Locked(.standardError)
         default:
             let directory = ProcessEnvironment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
             if let file = fopen("\(directory)/execnet-debug-\(pid)", "w") {
-                target = Mutex(.file(file))
+                target = Locked(.file(file))
             } else {
-                target = Mutex(.standardError)
+                target = Locked(.standardError)
             }
         }
         isEnabled = setting != nil && setting != "" && setting != "0"

@@ -5,17 +5,16 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// A local child process; its stdin and stdout are the wire, its stderr is
 /// kept (the last 64 KiB) for error reports and optionally forwarded to ours.
 public final class PopenTransport: ByteTransport {
     public let peerDescription: String
     public let pid: Int32
-    private let writeFD: Mutex<Int32>
+    private let writeFD: Locked<Int32>
     private let readFD: Int32
-    private let readClosed = Atomic<Bool>(false)
-    private let state = Mutex(ProcessState())
+    private let readClosed = Locked(false)
+    private let state = Locked(ProcessState())
 
     private struct ProcessState {
         var exitStatus: ExitStatus?
@@ -37,7 +36,7 @@ public final class PopenTransport: ByteTransport {
         }
         pid = child.pid
         peerDescription = "popen \(name) (pid \(child.pid))"
-        writeFD = Mutex(child.standardInput)
+        writeFD = Locked(child.standardInput)
         readFD = child.standardOutput
         let errorFD = child.standardError
         startDetachedThread(name: "execnet-stderr") { [self] in
@@ -50,7 +49,7 @@ public final class PopenTransport: ByteTransport {
         writeFD.withLock { fd in
             if fd >= 0 { FileDescriptorIO.closeIgnoringErrors(fd) }
         }
-        if !readClosed.load(ordering: .acquiring) { FileDescriptorIO.closeIgnoringErrors(readFD) }
+        if !readClosed.withLock({ $0 }) { FileDescriptorIO.closeIgnoringErrors(readFD) }
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(TransportError) {
@@ -84,7 +83,7 @@ public final class PopenTransport: ByteTransport {
     }
 
     public func closeRead() {
-        if !readClosed.exchange(true, ordering: .acquiringAndReleasing) {
+        if !readClosed.withLock({ closed in defer { closed = true }; return closed }) {
             FileDescriptorIO.closeIgnoringErrors(readFD)
         }
     }

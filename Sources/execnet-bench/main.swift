@@ -8,6 +8,8 @@ let usage = """
 
     subcommands:
       codec   DumpEncoder/DumpDecoder throughput on the standard corpus
+      host    the Swift host driving stock gateway_base over popen: startup,
+              round trips, pipelined messages, bulk bytes, fan-out
 
     Run 'execnet-bench SUBCOMMAND --help' for a subcommand's options.
     """
@@ -17,9 +19,10 @@ func fail(_ message: String, status: Int32 = 2) -> Never {
     exit(status)
 }
 
-/// Subcommands by name; a new benchmark (e.g. `host`) adds one entry.
-let subcommands: [String: (ArraySlice<String>) -> Int32] = [
-    "codec": runCodec
+/// Subcommands by name; a new benchmark adds one entry.
+let subcommands: [String: (ArraySlice<String>) async -> Int32] = [
+    "codec": runCodec,
+    "host": runHost,
 ]
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -27,7 +30,7 @@ switch arguments.first {
 case "-h", "--help", "help":
     print(usage)
 case let name? where subcommands[name] != nil:
-    exit(subcommands[name]!(arguments.dropFirst()))
+    exit(await subcommands[name]!(arguments.dropFirst()))
 case let other?:
     FileHandle.standardError.write(Data("execnet-bench: unknown subcommand '\(other)'\n\n\(usage)\n".utf8))
     exit(2)

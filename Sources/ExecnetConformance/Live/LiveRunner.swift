@@ -1,6 +1,5 @@
 import Execnet
 import Foundation
-import Synchronization
 
 /// One scenario's outcome on one target.
 public struct LiveResult: Sendable {
@@ -32,7 +31,7 @@ public struct LiveRunner: Sendable {
 
     public func run(_ targets: [LiveTarget], progress: (@Sendable (LiveResult) -> Void)? = nil) async -> [LiveResult] {
         final class Collected: Sendable {
-            let results = Mutex<[Int: [LiveResult]]>([:])
+            let results = Locked<[Int: [LiveResult]]>([:])
         }
         let box = Collected()
         let runner = self
@@ -63,7 +62,7 @@ public struct LiveRunner: Sendable {
         let started = ContinuousClock.now
         let limit = scenarioLimit
         let verdict: LiveVerdict = await withCheckedContinuation { continuation in
-            let once = Mutex(false)
+            let once = Locked(false)
             let finish: @Sendable (LiveVerdict) -> Void = { verdict in
                 let first = once.withLock { done in
                     defer { done = true }

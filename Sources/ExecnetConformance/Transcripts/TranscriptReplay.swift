@@ -1,6 +1,5 @@
 import Execnet
 import Foundation
-import Synchronization
 
 /// One recorded scenario of stock execnet's Python host.
 public struct TranscriptScenario: @unchecked Sendable {
@@ -45,7 +44,7 @@ public struct Transcript: @unchecked Sendable {
 public enum TranscriptReplay {
     /// Bytes written, collected from the transport tap.
     final class Recorder: Sendable {
-        let bytes = Mutex<[UInt8]>([])
+        let bytes = Locked<[UInt8]>([])
     }
 
     /// Nil when the Swift host wrote exactly stock's bytes; otherwise why not.
@@ -87,7 +86,7 @@ public enum TranscriptReplay {
     }
 
     final class CallbackLog: Sendable {
-        let items = Mutex<[Int: [PyValue]]>([:])
+        let items = Locked<[Int: [PyValue]]>([:])
     }
 
     private static func run(
