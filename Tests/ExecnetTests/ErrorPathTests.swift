@@ -1,7 +1,6 @@
 import ExecnetConformance
 import Execnet
 import Foundation
-import Synchronization
 import Testing
 
 /// Hostile and broken remotes, misuse on the host side, and resource leaks.
@@ -67,7 +66,7 @@ import Testing
     }
 
     @Test func unencodableValuesThrowBeforeAnyByteIsWritten() async throws {
-        final class Counter: Sendable { let written = Mutex(0) }
+        final class Counter: Sendable { let written = Locked(0) }
         let counter = Counter()
         let group = Group(options: try await Self.options { direction, bytes in
             if direction == .written { counter.written.withLock { $0 += bytes.count } }
