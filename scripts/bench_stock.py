@@ -15,6 +15,18 @@ cycles, so memory is still freed by reference counting); with it on, stock
 measured 5-15% slower here, which would flatter the Swift side. A decoded value is
 released outside the timed section. Prints one JSON object on stdout.
 
+    python3 scripts/bench_stock.py host --stock DIR --python PATH
+        [--startup-runs N] [--reps N] [--count N] [--bulk-bytes N]
+        [--bulk-echoes N] [--fanout N] [--only NAME]...
+
+host: drives PATH through stock execnet's own host (`makegateway("popen//
+python=PATH")`, exec-mode bootstrap of its gateway_base) with the workloads
+Sources/execnet-bench/HostBench.swift runs on the Swift host, and prints the
+same JSON shape: for each workload a warm-up run, then the timed runs in
+seconds. As for codec, the cyclic garbage collector is off while timing.
+fanout starts its gateways one after the other, as a user of stock's
+Group.makegateway writes it; fanout.threads starts each from its own thread.
+
 Lives next to scripts/bench; a future benchmark adds a subcommand here.
 """
 
@@ -23,8 +35,10 @@ import gc
 import json
 import os
 import platform
+import resource
 import statistics
 import sys
+import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -114,6 +128,177 @@ def run_codec(args):
     return 0
 
 
+# --------------------------------------------------------------------------
+# host: stock execnet's own host, same workloads as `execnet-bench host`
+
+ECHO_SOURCE = """
+for x in channel:
+    channel.send(x)
+"""
+
+HOST_WORKLOADS = ["startup", "roundtrip", "pipelined", "bulk", "fanout", "fanout.threads"]
+
+
+def run_host(args):
+    sys.path.insert(0, os.path.abspath(args.stock))
+    import execnet
+
+    clock = time.perf_counter
+    spec = "popen//python=%s" % args.python
+    only = set(args.only or HOST_WORKLOADS)
+    workloads = {}
+
+    def children_cpu():
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def timed(once, reps, remote=False):
+        """A warm-up call of once(), then `reps` timed calls, gc off; with
+        the CPU time (user + system, all threads) of this process over them,
+        and with `remote` that of the remote processes they started and ended."""
+        warmup = once()
+        gc.collect()
+        gc.disable()
+        try:
+            cpu, remote_cpu = time.process_time(), children_cpu()
+            seconds = [once() for _ in range(reps)]
+            cpu, remote_cpu = time.process_time() - cpu, children_cpu() - remote_cpu
+        finally:
+            gc.enable()
+        result = {"warmup_s": warmup, "seconds": seconds, "cpu_s": cpu}
+        if remote:
+            result["remote_cpu_s"] = remote_cpu
+        return result
+
+    if "startup" in only:
+        totals = []
+
+        def startup_once():
+            start = clock()
+            group = execnet.Group()
+            gw = group.makegateway(spec)
+            channel = gw.remote_exec("channel.send(1)")
+            value = channel.receive()
+            first = clock() - start
+            group.terminate(timeout=10)
+            totals.append(clock() - start)
+            if value != 1:
+                raise SystemExit("bench_stock: startup received %r, not 1" % (value,))
+            return first
+
+        result = timed(startup_once, args.startup_runs, remote=True)
+        result["through_terminate_s"] = totals[1:]
+        workloads["startup"] = result
+
+    streaming = [name for name in ("roundtrip", "pipelined", "bulk") if name in only]
+    if streaming:
+        group = execnet.Group()
+        gw = group.makegateway(spec)
+
+        def echo_workload(run):
+            channel = gw.remote_exec(ECHO_SOURCE)
+            result = timed(lambda: run(channel), args.reps)
+            channel.close()
+            channel.waitclose(timeout=10)
+            return result
+
+        def roundtrip(channel):
+            send, receive = channel.send, channel.receive
+            start = clock()
+            for i in range(args.count):
+                send(i)
+                if receive() != i:
+                    raise SystemExit("bench_stock: roundtrip lost item %d" % i)
+            return clock() - start
+
+        def pipelined(channel):
+            send, receive = channel.send, channel.receive
+            start = clock()
+            for i in range(args.count):
+                send(i)
+            for i in range(args.count):
+                if receive() != i:
+                    raise SystemExit("bench_stock: pipelined lost item %d" % i)
+            return clock() - start
+
+        payload = bytes(i & 0xFF for i in range(args.bulk_bytes))
+
+        def bulk(channel):
+            send, receive = channel.send, channel.receive
+            last = None
+            start = clock()
+            for _ in range(args.bulk_echoes):
+                send(payload)
+                last = receive()
+                if len(last) != args.bulk_bytes:
+                    raise SystemExit("bench_stock: bulk received %d bytes" % len(last))
+            elapsed = clock() - start
+            if last != payload:
+                raise SystemExit("bench_stock: the bulk echo differs from what was sent")
+            return elapsed
+
+        for name, run in (("roundtrip", roundtrip), ("pipelined", pipelined), ("bulk", bulk)):
+            if name in only:
+                workloads[name] = echo_workload(run)
+        group.terminate(timeout=10)
+
+    def answer_once(gw):
+        value = gw.remote_exec("channel.send(1)").receive()
+        if value != 1:
+            raise SystemExit("bench_stock: fanout received %r, not 1" % (value,))
+
+    if "fanout" in only:
+        def fanout_sequential():
+            start = clock()
+            group = execnet.Group()
+            for _ in range(args.fanout):
+                answer_once(group.makegateway(spec))
+            group.terminate(timeout=10)
+            return clock() - start
+
+        workloads["fanout"] = timed(fanout_sequential, args.reps, remote=True)
+
+    if "fanout.threads" in only:
+        def fanout_threads():
+            start = clock()
+            group = execnet.Group()
+            failures = []
+
+            def one():
+                try:
+                    answer_once(group.makegateway(spec))
+                except BaseException as error:  # reported after the join
+                    failures.append(error)
+
+            threads = [threading.Thread(target=one) for _ in range(args.fanout)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            group.terminate(timeout=10)
+            elapsed = clock() - start
+            if failures:
+                raise SystemExit("bench_stock: fanout.threads failed: %r" % (failures[0],))
+            return elapsed
+
+        workloads["fanout.threads"] = timed(fanout_threads, args.reps, remote=True)
+
+    result = {
+        "host": "stock execnet %s on %s %s" % (
+            execnet.__version__, platform.python_implementation(), platform.python_version()),
+        "python": args.python,
+        "gateway_base": "%s exact" % execnet.__version__,
+        "count": args.count,
+        "bulk_bytes": args.bulk_bytes,
+        "bulk_echoes": args.bulk_echoes,
+        "fanout": args.fanout,
+        "fanout_mode": "sequential makegateway calls (fanout.threads: one thread per gateway)",
+        "workloads": workloads,
+    }
+    print(json.dumps(result, sort_keys=True))
+    return 0
+
+
 def main(argv):
     parser = argparse.ArgumentParser(prog="bench_stock.py")
     commands = parser.add_subparsers(dest="command")
@@ -124,6 +309,17 @@ def main(argv):
     codec.add_argument("--min-time", type=float, default=1.0)
     codec.add_argument("--min-reps", type=int, default=7)
     codec.set_defaults(run=run_codec)
+    host = commands.add_parser("host", help="stock's own host over popen")
+    host.add_argument("--stock", required=True, help="directory containing execnet/")
+    host.add_argument("--python", required=True, help="remote interpreter")
+    host.add_argument("--startup-runs", type=int, default=10)
+    host.add_argument("--reps", type=int, default=5)
+    host.add_argument("--count", type=int, default=20000)
+    host.add_argument("--bulk-bytes", type=int, default=1 << 20)
+    host.add_argument("--bulk-echoes", type=int, default=300)
+    host.add_argument("--fanout", type=int, default=16)
+    host.add_argument("--only", action="append", choices=HOST_WORKLOADS)
+    host.set_defaults(run=run_host)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_usage(sys.stderr)
