@@ -18,7 +18,7 @@ public enum BootstrapLines {
     static let probeMarker = "execnet-swift-probe"
 
     static func frame(_ lines: [String]) -> [UInt8] {
-        Array((pythonRepr(lines.joined(separator: "\n")) + "\n").utf8)
+        pythonReprUTF8(lines.joined(separator: "\n")) + [UInt8(ascii: "\n")]
     }
 
     public static func exec(_ base: GatewayBase, id: String, execmodel: String) -> [UInt8] {

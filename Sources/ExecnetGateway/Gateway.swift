@@ -12,7 +12,7 @@ public final class Gateway: Sendable, CustomStringConvertible {
     /// The remote's Python version, when the version probe asked for it.
     public let remotePython: PythonVersion?
     let core: GatewayCore
-    private let remoteInfoCache = RemoteInfoCache()
+    private let remoteInfoCache = Locked<RemoteInfo?>(nil)
 
     private init(spec: XSpec, id: String, core: GatewayCore, report: BootstrapReport) {
         self.id = id
@@ -157,7 +157,7 @@ public final class Gateway: Sendable, CustomStringConvertible {
     /// The remote's executable, version, platform, working directory and
     /// pid; asked once and remembered unless `update` is true.
     public func remoteInfo(update: Bool = false) async throws -> RemoteInfo {
-        if !update, let cached = remoteInfoCache.value { return cached }
+        if !update, let cached = remoteInfoCache.withLock({ $0 }) { return cached }
         let channel = try remoteExec(RemoteSnippets.remoteInfo)
         let reply = try await channel.receive()
         try await channel.waitClose()
@@ -165,7 +165,7 @@ public final class Gateway: Sendable, CustomStringConvertible {
             throw GatewayError(.protocolViolation(detail: "rinfo answered with \(reply)"), gatewayID: id)
         }
         let info = RemoteInfo(entries)
-        remoteInfoCache.value = info
+        remoteInfoCache.withLock { $0 = info }
         return info
     }
 
@@ -231,11 +231,4 @@ public struct GatewayOptions: Sendable {
     }
 }
 
-final class RemoteInfoCache: @unchecked Sendable {
-    private let lock = Locked<RemoteInfo?>(nil)
-    var value: RemoteInfo? {
-        get { lock.withLock { $0 } }
-        set { lock.withLock { $0 = newValue } }
-    }
-}
 

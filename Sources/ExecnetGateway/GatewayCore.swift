@@ -65,9 +65,7 @@ final class GatewayCore: Sendable {
         guard length <= Int(Int32.max) else {
             throw FrameError(reason: .payloadTooLarge(length: length, limit: Int(Int32.max)), offset: 0)
         }
-        if frame.dropFirst(Message.headerSize).contains(UInt8(ascii: "B")) {
-            try checkChannelReferences(in: value)
-        }
+        if mayReferenceChannels(value) { try checkChannelReferences(in: value) }
         var header: [UInt8] = []
         appendHeader(.channelData, channelID: channelID, length: length, to: &header)
         frame.replaceSubrange(0..<Message.headerSize, with: header)
@@ -233,7 +231,6 @@ final class GatewayCore: Sendable {
     }
 
     func isClosed(_ record: ChannelRecord) -> Bool { state.withLock { _ in record.closed } }
-    func isReceiveClosed(_ record: ChannelRecord) -> Bool { state.withLock { _ in record.receiveClosed } }
 
     // MARK: - Callbacks
 
@@ -355,7 +352,7 @@ final class GatewayCore: Sendable {
         } catch {
             throw GatewayError(.protocolViolation(detail: "undecodable item on channel \(channelID): \(error)"), gatewayID: id)
         }
-        let referenced = payload.contains(UInt8(ascii: "B")) ? channelIDs(in: item) : []
+        let referenced = mayReferenceChannels(item) ? channelIDs(in: item) : []
         enum Delivery {
             case none
             case waiter(CheckedContinuation<PyValue, any Error>)
@@ -494,6 +491,15 @@ final class GatewayCore: Sendable {
 func encodedText(_ text: String) -> [UInt8] {
     // A str always encodes.
     try! DumpEncoder().encode(.str(text))
+}
+
+/// Only a channel or a container can reference channels: scalar items, large
+/// bytes and str ones above all, need no walk.
+func mayReferenceChannels(_ value: PyValue) -> Bool {
+    switch value {
+    case .channel, .list, .tuple, .set, .frozenset, .dict: return true
+    default: return false
+    }
 }
 
 /// Channel ids referenced anywhere inside `value`, found without recursion.

@@ -25,8 +25,6 @@ final class LiveGateways: Sendable {
         _ = cores.withLock { $0.removeValue(forKey: ObjectIdentifier(core)) }
     }
 
-    var count: Int { cores.withLock { $0.count } }
-
     func endAll(grace seconds: Double) {
         let running = cores.withLock { Array($0.values) }
         guard !running.isEmpty else { return }

@@ -5,29 +5,39 @@
 /// DEL; non-ASCII kept as is when Python deems it printable, otherwise
 /// `\xNN`, `\uNNNN` or `\UNNNNNNNN`.
 public func pythonRepr(_ text: String) -> String {
-    // Scalars, not Characters: a quote followed by a combining mark still counts.
-    let quote: Character = text.unicodeScalars.contains("'") && !text.unicodeScalars.contains("\"") ? "\"" : "'"
-    var out = String(quote)
+    String(decoding: pythonReprUTF8(text), as: UTF8.self)
+}
+
+/// ``pythonRepr(_:)`` as UTF-8 bytes, written byte by byte: bootstrap lines
+/// frame the whole of gateway_base's source (about 60 KB) this way.
+func pythonReprUTF8(_ text: String) -> [UInt8] {
+    // Bytes, not Characters: a quote followed by a combining mark still counts.
+    let quote = text.utf8.contains(UInt8(ascii: "'")) && !text.utf8.contains(UInt8(ascii: "\"")) ? UInt8(ascii: "\"") : UInt8(ascii: "'")
+    var out: [UInt8] = [quote]
     out.reserveCapacity(text.utf8.count + 2)
+    func escape(_ prefix: String, _ value: UInt32, width: Int) {
+        out.append(contentsOf: prefix.utf8)
+        out.append(contentsOf: hex(value, width: width).utf8)
+    }
     for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\\": out += "\\\\"
-        case "\t": out += "\\t"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
+        let value = scalar.value
+        switch value {
+        case 0x5c: out += [0x5c, 0x5c]
+        case 0x09: out += [0x5c, UInt8(ascii: "t")]
+        case 0x0a: out += [0x5c, UInt8(ascii: "n")]
+        case 0x0d: out += [0x5c, UInt8(ascii: "r")]
+        case UInt32(quote): out += [0x5c, quote]
+        case 0..<0x20, 0x7f: escape("\\x", value, width: 2)
+        case 0x20..<0x7f: out.append(UInt8(value))
         default:
-            if scalar == quote.unicodeScalars.first! {
-                out += "\\" + String(quote)
-            } else if scalar.value < 0x20 || scalar.value == 0x7f {
-                out += "\\x" + hex(scalar.value, width: 2)
-            } else if scalar.value < 0x7f || isPythonPrintable(scalar) {
-                out.unicodeScalars.append(scalar)
-            } else if scalar.value <= 0xff {
-                out += "\\x" + hex(scalar.value, width: 2)
-            } else if scalar.value <= 0xffff {
-                out += "\\u" + hex(scalar.value, width: 4)
+            if isPythonPrintable(scalar) {
+                out.append(contentsOf: String(scalar).utf8)
+            } else if value <= 0xff {
+                escape("\\x", value, width: 2)
+            } else if value <= 0xffff {
+                escape("\\u", value, width: 4)
             } else {
-                out += "\\U" + hex(scalar.value, width: 8)
+                escape("\\U", value, width: 8)
             }
         }
     }

@@ -66,15 +66,14 @@ import Testing
     }
 
     @Test func unencodableValuesThrowBeforeAnyByteIsWritten() async throws {
-        final class Counter: Sendable { let written = Locked(0) }
-        let counter = Counter()
+        let written = Locked(0)
         let group = Group(options: try await Self.options { direction, bytes in
-            if direction == .written { counter.written.withLock { $0 += bytes.count } }
+            if direction == .written { written.withLock { $0 += bytes.count } }
         })
         let gateway = try await group.makeGateway()
         let other = try await Group(options: try await Self.options()).makeGateway()
         let channel = try gateway.remoteExec("for item in channel:\n    channel.send(item)\n")
-        let before = counter.written.withLock { $0 }
+        let before = written.withLock { $0 }
 
         // 2 GiB of bytes: too long for the wire's signed 32-bit length. The
         // memory is reserved, never touched.
@@ -87,7 +86,7 @@ import Testing
         #expect(throws: GatewayError.self) { try channel.send(.list([1, foreign.value])) }
         // Stock ends its remote on a channel among CHANNEL_EXEC's kwargs.
         #expect(throws: GatewayError.self) { try gateway.remoteExec("pass", calling: "f", kwargs: [("c", channel.value)]) }
-        #expect(counter.written.withLock { $0 } == before)
+        #expect(written.withLock { $0 } == before)
 
         try channel.send("still usable")
         #expect(try await channel.receive(timeout: .seconds(10)) == "still usable")

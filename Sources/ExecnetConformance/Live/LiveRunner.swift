@@ -30,15 +30,12 @@ public struct LiveRunner: Sendable {
     }
 
     public func run(_ targets: [LiveTarget], progress: (@Sendable (LiveResult) -> Void)? = nil) async -> [LiveResult] {
-        final class Collected: Sendable {
-            let results = Locked<[Int: [LiveResult]]>([:])
-        }
-        let box = Collected()
+        let collected = Locked<[Int: [LiveResult]]>([:])
         let runner = self
         await withTaskGroup(of: Void.self) { group in
             var next = 0
             while next < targets.count || !group.isEmpty {
-                while next < targets.count && next - box.results.withLock({ $0.count }) < max(1, concurrentTargets) {
+                while next < targets.count && next - collected.withLock({ $0.count }) < max(1, concurrentTargets) {
                     let index = next
                     let target = targets[index]
                     next += 1
@@ -49,13 +46,13 @@ public struct LiveRunner: Sendable {
                             progress?(result)
                             results.append(result)
                         }
-                        box.results.withLock { $0[index] = results }
+                        collected.withLock { $0[index] = results }
                     }
                 }
                 _ = await group.next()
             }
         }
-        return box.results.withLock { all in (0..<targets.count).flatMap { all[$0] ?? [] } }
+        return collected.withLock { all in (0..<targets.count).flatMap { all[$0] ?? [] } }
     }
 
     private func runOne(_ scenario: LiveScenario, on target: LiveTarget) async -> LiveResult {

@@ -42,27 +42,22 @@ public struct Transcript: @unchecked Sendable {
 /// Runs recorded scenarios with the Swift host and compares what it writes
 /// after the bootstrap with what stock's host wrote.
 public enum TranscriptReplay {
-    /// Bytes written, collected from the transport tap.
-    final class Recorder: Sendable {
-        let bytes = Locked<[UInt8]>([])
-    }
-
     /// Nil when the Swift host wrote exactly stock's bytes; otherwise why not.
     public static func replay(
         _ scenario: TranscriptScenario, python: String, gatewayBase: GatewayBase
     ) async throws -> String? {
-        let recorder = Recorder()
+        let written = Locked<[UInt8]>([])
         let options = GatewayOptions(
             bootstrap: .exact(gatewayBase), forwardsStandardError: false,
             tap: { direction, bytes in
-                if direction == .written { recorder.bytes.withLock { $0 += bytes } }
+                if direction == .written { written.withLock { $0 += bytes } }
             })
         let group = Group(options: options)
         let gateway = try await group.makeGateway("popen//python=\(python)//id=gw0")
         let bootstrapLength = BootstrapLines.exec(gatewayBase, id: "gw0", execmodel: "thread").count
         var channels: [Channel?] = []
         var files: [Int: ChannelReader] = [:]
-        let callbacks = CallbackLog()
+        let callbacks = Locked<[Int: [PyValue]]>([:])
         do {
             for (index, step) in scenario.steps.enumerated() {
                 do {
@@ -76,8 +71,7 @@ public enum TranscriptReplay {
             throw error
         }
         await group.terminate(timeout: .seconds(30))
-        let written = recorder.bytes.withLock { $0 }
-        let stream = Array(written.dropFirst(bootstrapLength))
+        let stream = Array(written.withLock { $0 }.dropFirst(bootstrapLength))
         if stream == scenario.hostStream { return nil }
         let common = zip(stream, scenario.hostStream).prefix { $0 == $1 }.count
         return "host stream differs at byte \(common) of \(scenario.hostStream.count) (Swift wrote \(stream.count)): "
@@ -85,13 +79,9 @@ public enum TranscriptReplay {
             + "swift \(Hex.encode(Array(stream.dropFirst(common).prefix(24))))"
     }
 
-    final class CallbackLog: Sendable {
-        let items = Locked<[Int: [PyValue]]>([:])
-    }
-
     private static func run(
         _ step: [String: Any], gateway: Gateway, channels: inout [Channel?], files: inout [Int: ChannelReader],
-        callbacks: CallbackLog
+        callbacks: Locked<[Int: [PyValue]]>
     ) async throws {
         func channel(_ key: String = "channel") throws -> Channel {
             guard let index = step[key] as? Int, index < channels.count, let channel = channels[index] else {
@@ -172,16 +162,16 @@ public enum TranscriptReplay {
             let index = step["channel"] as? Int ?? -1
             let endmarker: PyValue? = (step["endmarker"] is NSNull || step["endmarker"] == nil) ? nil : try value("endmarker")
             try channel().setCallback(endmarker: endmarker) { item in
-                callbacks.items.withLock { $0[index, default: []].append(item) }
+                callbacks.withLock { $0[index, default: []].append(item) }
             }
         case "await_callback":
             let index = step["channel"] as? Int ?? -1
             let expected = try (step["expect"] as? [Any] ?? []).map(TypedValue.value)
             let deadline = ContinuousClock.now + .seconds(10)
-            while callbacks.items.withLock({ $0[index, default: []].count }) < expected.count && ContinuousClock.now < deadline {
+            while callbacks.withLock({ $0[index, default: []].count }) < expected.count && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(5))
             }
-            let seen = callbacks.items.withLock { $0[index, default: []] }
+            let seen = callbacks.withLock { $0[index, default: []] }
             try expect(seen == expected, "callback saw \(seen), expected \(expected)")
         case "drop":
             guard let index = step["channel"] as? Int, index < channels.count else { throw Mismatch("bad drop") }
