@@ -1,3 +1,4 @@
+import ExecnetTransport
 
 /// A set of gateways made and ended together (execnet's `Group`).
 /// Gateways get the ids gw0, gw1, … unless their spec names one.
@@ -5,7 +6,7 @@ public final class Group: Sendable, Sequence, CustomStringConvertible {
     /// The group behind the module-level ``makeGateway(_:)``.
     public static let `default` = Group()
 
-    /// The spec used when ``makeGateway(_:)`` gets none.
+    /// The spec used when ``makeGateway(_:)`` gets none, or an empty one.
     public let defaultSpec: String
     /// How this group's gateways are started and bootstrapped.
     public let options: GatewayOptions
@@ -23,19 +24,26 @@ public final class Group: Sendable, Sequence, CustomStringConvertible {
         self.options = options
     }
 
-    /// Makes a gateway for each spec, in order.
+    /// Makes a gateway for each spec, in order. When one fails, the ones
+    /// already started are ended before the error is thrown.
     public convenience init(
         specs: [String], defaultSpec: String = "popen", options: GatewayOptions = GatewayOptions()
     ) async throws {
         self.init(defaultSpec: defaultSpec, options: options)
-        for spec in specs { try await makeGateway(spec) }
+        do {
+            for spec in specs { try await makeGateway(spec) }
+        } catch {
+            await terminate(timeout: .seconds(2))
+            throw error
+        }
     }
 
     /// Starts and bootstraps a gateway (see ``Gateway/open(_:options:)``)
-    /// and adds it to the group.
+    /// and adds it to the group. An empty or missing spec means ``defaultSpec``.
     @discardableResult
     public func makeGateway(_ spec: String? = nil) async throws -> Gateway {
-        try await makeGateway(try XSpec(spec ?? defaultSpec))
+        let text = spec.flatMap { $0.isEmpty ? nil : $0 } ?? defaultSpec
+        return try await makeGateway(try XSpec(text))
     }
 
     @discardableResult
@@ -44,6 +52,7 @@ public final class Group: Sendable, Sequence, CustomStringConvertible {
         do {
             let gateway = try await Gateway.open(spec.setting("id", to: id), options: options)
             members.withLock { $0.gateways.append(gateway) }
+            gateway.onExit { [weak self] in self?.release(gateway) }
             return gateway
         } catch {
             _ = members.withLock { $0.reservedIDs.remove(id) }
@@ -51,19 +60,35 @@ public final class Group: Sendable, Sequence, CustomStringConvertible {
         }
     }
 
-    private func reserveID(for spec: XSpec) throws -> String {
-        try members.withLock { members in
-            let id: String
-            if let given = spec.id {
-                id = given
-            } else {
+    /// The id the next gateway made from `spec` will get (execnet's
+    /// `Group.allocate_id`): the spec's own `id=`, else the next `gwN`,
+    /// which is then taken.
+    public func allocateID(for spec: XSpec) -> String {
+        if let given = spec.id { return given }
+        return members.withLock { members in
+            var id: String
+            repeat {
                 id = "gw\(members.nextAutomaticID)"
                 members.nextAutomaticID += 1
-            }
+            } while members.reservedIDs.contains(id)
+            return id
+        }
+    }
+
+    private func reserveID(for spec: XSpec) throws -> String {
+        let id = allocateID(for: spec)
+        return try members.withLock { members in
             guard members.reservedIDs.insert(id).inserted else {
                 throw GatewayError(.unsupportedSpec(detail: "the group already has a gateway with id \(pythonRepr(id))"), gatewayID: id)
             }
             return id
+        }
+    }
+
+    private func release(_ gateway: Gateway) {
+        members.withLock { members in
+            members.gateways.removeAll { $0 === gateway }
+            members.reservedIDs.remove(gateway.id)
         }
     }
 
@@ -78,16 +103,29 @@ public final class Group: Sendable, Sequence, CustomStringConvertible {
 
     public func makeIterator() -> IndexingIterator<[Gateway]> { gateways.makeIterator() }
 
-    /// Runs `source` on every gateway; see ``Gateway/remoteExec(_:fileName:)``.
-    public func remoteExec(_ source: String, fileName: String? = nil) throws -> MultiChannel {
-        MultiChannel(try gateways.map { try $0.remoteExec(source, fileName: fileName) })
+    /// Runs `source` on every gateway; see ``Gateway/remoteExec(_:fileName:dedenting:)``.
+    public func remoteExec(_ source: String, fileName: String? = nil) async throws -> MultiChannel {
+        var channels: [Channel] = []
+        for gateway in gateways { channels.append(try await gateway.remoteExec(source, fileName: fileName)) }
+        return MultiChannel(channels)
     }
 
-    /// Ends every gateway: each is asked to terminate (gateways others are
-    /// reached through go last), then joined and its process waited for.
-    /// Once `timeout` passes, processes still running are killed; with no
-    /// timeout it waits as long as it takes.
-    public func terminate(timeout: Duration? = nil) async {
+    /// Runs `source` on every gateway, then calls `function(channel, **kwargs)`.
+    public func remoteExec(
+        _ source: String, calling function: String, kwargs: [(String, PyValue)] = [], fileName: String? = nil
+    ) async throws -> MultiChannel {
+        var channels: [Channel] = []
+        for gateway in gateways {
+            channels.append(try await gateway.remoteExec(source, calling: function, kwargs: kwargs, fileName: fileName))
+        }
+        return MultiChannel(channels)
+    }
+
+    /// Ends every gateway within `timeout` plus ``Gateway/killGrace``: each
+    /// is asked to terminate (gateways others are reached through go last),
+    /// then all are waited for together; what still runs at the timeout is
+    /// killed. With no timeout it waits as long as it takes.
+    public func terminate(timeout: Duration? = .seconds(5)) async {
         while true {
             let leaving: [Gateway] = members.withLock { members in
                 defer {
@@ -102,37 +140,30 @@ public final class Group: Sendable, Sequence, CustomStringConvertible {
             for gateway in leaving where vias.contains(gateway.id) { gateway.exit() }
             await withTaskGroup(of: Void.self) { group in
                 for gateway in leaving {
-                    group.addTask { await Self.end(gateway, within: timeout) }
+                    group.addTask { await gateway.terminate(timeout: timeout) }
                 }
             }
-        }
-    }
-
-    private static func end(_ gateway: Gateway, within timeout: Duration?) async {
-        guard let timeout else {
-            await gateway.join()
-            _ = await gateway.waitForExit()
-            return
-        }
-        let deadline = ContinuousClock.now + timeout
-        var ended = await gateway.join(timeout: timeout)
-        if ended {
-            ended = false
-            while ContinuousClock.now < deadline {
-                if gateway.exitStatus != nil {
-                    ended = true
-                    break
-                }
-                try? await Task.sleep(for: .milliseconds(5))
-            }
-        }
-        if !ended {
-            gateway.kill()
-            _ = await gateway.waitForExit()
         }
     }
 
     public var description: String { "<Group \(gateways.map { pythonRepr($0.id) })>" }
+}
+
+/// Runs `body` with a new group and ends every gateway it made when `body`
+/// returns, throws or is cancelled.
+public func withGroup<Result: Sendable>(
+    defaultSpec: String = "popen", options: GatewayOptions = GatewayOptions(), terminateTimeout: Duration = .seconds(5),
+    _ body: (Group) async throws -> Result
+) async throws -> Result {
+    let group = Group(defaultSpec: defaultSpec, options: options)
+    do {
+        let result = try await body(group)
+        await group.terminate(timeout: terminateTimeout)
+        return result
+    } catch {
+        await group.terminate(timeout: terminateTimeout)
+        throw error
+    }
 }
 
 /// Makes a gateway in the default group (execnet's `execnet.makegateway`).

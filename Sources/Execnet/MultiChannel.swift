@@ -1,3 +1,5 @@
+import ExecnetTransport
+
 
 /// Several channels used together, such as those of ``Group/remoteExec(_:fileName:)``
 /// (execnet's `MultiChannel`).
@@ -13,8 +15,8 @@ public struct MultiChannel: Sendable, RandomAccessCollection {
     public subscript(position: Int) -> Channel { channels[position] }
 
     /// Sends `item` on every channel.
-    public func sendEach(_ item: PyValue) throws {
-        for channel in channels { try channel.send(item) }
+    public func sendEach(_ item: PyValue) async throws {
+        for channel in channels { try await channel.send(item) }
     }
 
     /// One item from each channel, in channel order.
@@ -32,28 +34,27 @@ public struct MultiChannel: Sendable, RandomAccessCollection {
     }
 
     /// All items of all channels in arrival order, through callbacks. With
-    /// an endmarker each channel adds `(channel, endmarker)` when it closes,
-    /// and the stream finishes once every channel has.
+    /// an endmarker each channel adds `(channel, endmarker)` when it closes
+    /// (its end is its own event: an item equal to the endmarker is just an
+    /// item). The stream finishes once every channel has closed, with or
+    /// without an endmarker.
     public func makeReceiveQueue(endmarker: PyValue? = nil) throws -> AsyncStream<(Channel, PyValue)> {
         let (stream, continuation) = AsyncStream<(Channel, PyValue)>.makeStream()
         let remaining = Locked(channels.count)
-        if channels.isEmpty, endmarker != nil { continuation.finish() }
+        if channels.isEmpty { continuation.finish() }
         for channel in channels {
-            if let endmarker {
-                try channel.setCallback(endmarker: endmarker) { [weak channel] item in
-                    guard let channel else { return }
-                    continuation.yield((channel, item))
-                    if item == endmarker, remaining.withLock({ count in
+            try channel.setEventHandler { [weak channel] event in
+                switch event {
+                case .item(let item):
+                    if let channel { continuation.yield((channel, item)) }
+                case .end:
+                    if let channel, let endmarker { continuation.yield((channel, endmarker)) }
+                    if remaining.withLock({ count in
                         count -= 1
                         return count == 0
                     }) {
                         continuation.finish()
                     }
-                }
-            } else {
-                try channel.setCallback { [weak channel] item in
-                    guard let channel else { return }
-                    continuation.yield((channel, item))
                 }
             }
         }

@@ -1,23 +1,60 @@
 import ExecnetTransport
 
-/// An exception raised by code running on the remote side, carrying the
-/// formatted traceback text it sent (execnet's `RemoteError`).
+/// An exception raised by code running on the remote side (execnet's
+/// `RemoteError`): the traceback text it sent, with the exception's type
+/// and message read from its last line, and the gateway and channel it
+/// arrived on.
 public struct RemoteError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The full formatted traceback, as the remote sent it.
     public let formatted: String
+    public let gatewayID: String?
+    public let channelID: Int32?
 
-    public init(formatted: String) {
+    public init(formatted: String, gatewayID: String? = nil, channelID: Int32? = nil) {
         self.formatted = formatted
+        self.gatewayID = gatewayID
+        self.channelID = channelID
+    }
+
+    /// The exception's type name (`ValueError`, `mymodule.Oops`), when the
+    /// text ends in a `Type: message` line; nil for a bare close error text.
+    public var typeName: String? { Self.split(lastLine).type }
+
+    /// The exception's message (`boom`); the whole last line when no type is found.
+    public var message: String {
+        let line = lastLine
+        return Self.split(line).type == nil ? line : Self.split(line).message
+    }
+
+    /// Just the traceback text.
+    public var traceback: String { formatted }
+
+    private var lastLine: String {
+        formatted.split(separator: "\n", omittingEmptySubsequences: true).last.map(String.init) ?? ""
+    }
+
+    private static func split(_ line: String) -> (type: String?, message: String) {
+        let head = line.prefix { $0 != ":" }
+        let isName = !head.isEmpty && head.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }
+            && head.first.map { !$0.isNumber } == true
+        guard isName else { return (nil, line) }
+        if head.count == line.count { return (String(head), "") }
+        var rest = line.dropFirst(head.count + 1)
+        if rest.first == " " { rest = rest.dropFirst() }
+        return (String(head), String(rest))
     }
 
     public var description: String { formatted }
+
+    public static func == (a: RemoteError, b: RemoteError) -> Bool { a.formatted == b.formatted }
 }
 
 /// A failure of a channel operation. Its description names the channel and
 /// its gateway.
 public struct ChannelError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
-        /// No item (or close) within the given time.
-        case timeout(Duration)
+        /// No item (or close) within the given time (see ``ChannelError/timeout``).
+        case timeout
         /// The channel is closed and every item has been received; with a
         /// `reason` when the gateway itself ended (execnet's EOFError).
         case endOfChannel
@@ -32,11 +69,21 @@ public struct ChannelError: Error, Sendable, CustomStringConvertible {
     public let gatewayID: String
     /// Why the gateway ended, when it ended without terminating normally.
     public let reason: String?
+    /// The time that passed, for a timeout.
+    public let timeout: Duration?
+
+    public init(kind: Kind, channelID: Int32, gatewayID: String, reason: String? = nil, timeout: Duration? = nil) {
+        self.kind = kind
+        self.channelID = channelID
+        self.gatewayID = gatewayID
+        self.reason = reason
+        self.timeout = timeout
+    }
 
     public var description: String {
         let subject = "channel \(channelID) of gateway \(pythonRepr(gatewayID))"
         switch kind {
-        case .timeout(let duration): return "\(subject): no item within \(duration)"
+        case .timeout: return "\(subject): timed out\(timeout.map { " after \($0)" } ?? "")"
         case .endOfChannel:
             if let reason { return "\(subject): end of channel, gateway ended: \(reason)" }
             return "\(subject): end of channel"
@@ -54,6 +101,8 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case cannotStart(program: String, detail: String)
         /// The remote ended, or said something else, before acknowledging the bootstrap.
         case bootstrapFailed(status: ExitStatus?, detail: String, stderrTail: String)
+        /// The bootstrap timeout passed while waiting for `awaited`; the process was killed.
+        case bootstrapTimedOut(program: String, awaited: String, after: Duration, status: ExitStatus?, stderrTail: String)
         /// No gateway_base version at hand runs on the remote Python.
         case pythonTooOld(python: String, detail: String)
         /// The remote sent bytes that are not execnet messages.
@@ -83,6 +132,12 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
             return "\(subject): cannot start interpreter \(pythonRepr(program)): \(detail)"
         case .bootstrapFailed(let status, let detail, let tail):
             var text = "\(subject): bootstrap failed: \(detail)"
+            if let status { text += " (\(status))" }
+            let trimmed = tail.split(separator: "\n", omittingEmptySubsequences: true).suffix(15)
+            if !trimmed.isEmpty { text += "\nremote stderr (tail):\n" + trimmed.joined(separator: "\n") }
+            return text
+        case .bootstrapTimedOut(let program, let awaited, let after, let status, let tail):
+            var text = "\(subject): bootstrap of \(pythonRepr(program)) timed out after \(after) waiting for \(awaited); the process was killed"
             if let status { text += " (\(status))" }
             let trimmed = tail.split(separator: "\n", omittingEmptySubsequences: true).suffix(15)
             if !trimmed.isEmpty { text += "\nremote stderr (tail):\n" + trimmed.joined(separator: "\n") }

@@ -2,8 +2,8 @@ import ExecnetTransport
 import ExecnetWire
 
 /// A connection to a Python interpreter running stock execnet's
-/// gateway_base (execnet's `Gateway`). Open one with ``Gateway/open(_:options:)``
-/// or, usually, through a group.
+/// gateway_base (execnet's `Gateway`). Open one with ``Gateway/open(_:options:)``,
+/// ``Gateway/withGateway(_:options:_:)`` or, usually, through a group.
 public final class Gateway: Sendable, CustomStringConvertible {
     public let id: String
     public let spec: XSpec
@@ -11,80 +11,44 @@ public final class Gateway: Sendable, CustomStringConvertible {
     public let gatewayBase: GatewayBase?
     /// The remote's Python version, when the version probe asked for it.
     public let remotePython: PythonVersion?
+    /// Whether the remote imported its own execnet (stock's import mode).
+    public let usesImportMode: Bool
     let core: GatewayCore
     private let remoteInfoCache = Locked<RemoteInfo?>(nil)
 
-    private init(spec: XSpec, id: String, core: GatewayCore, report: BootstrapReport) {
+    init(spec: XSpec, id: String, core: GatewayCore, report: BootstrapReport) {
         self.id = id
         self.spec = spec
         self.core = core
         self.gatewayBase = report.gatewayBase
         self.remotePython = report.python
+        self.usesImportMode = report.importMode
     }
 
-    /// Starts the interpreter `spec` describes, bootstraps gateway_base in
-    /// it, and applies the spec's `chdir`, `nice` and `env:` settings.
-    public static func open(_ spec: XSpec, options: GatewayOptions = GatewayOptions()) async throws -> Gateway {
-        let id = spec.id ?? "gw"
-        guard spec.popen else {
-            let kind = spec.ssh != nil ? "ssh" : spec.socket != nil ? "socket" : spec.via != nil ? "via" : nil
-            let detail = kind.map { "\($0) gateways are not supported yet (only popen is)" }
-                ?? "no gateway type in spec \(pythonRepr(spec.string)) (expected popen)"
-            throw GatewayError(.unsupportedSpec(detail: detail), gatewayID: id)
-        }
-        var nice = 0
-        if let text = spec.nice {
-            guard let value = Int(text) else {
-                throw GatewayError(.unsupportedSpec(detail: "nice=\(text) is not an integer"), gatewayID: id)
-            }
-            nice = value
-        }
-        let mode: BootstrapMode
-        if let chosen = options.bootstrap { mode = chosen } else { mode = try await DefaultGatewayBases.matching() }
-        let program = spec.python ?? options.defaultPython
-        var arguments = shellSplit(program)
-        guard !arguments.isEmpty else {
-            throw GatewayError(.unsupportedSpec(detail: "empty python= value"), gatewayID: id)
-        }
-        arguments.append("-u")
-        if spec.dontWriteBytecode { arguments.append("-B") }
-        arguments += ["-c", BootstrapLines.popenProgram]
-
-        var transport: any ByteTransport
+    /// Opens a gateway, runs `body` with it, and ends the gateway when
+    /// `body` returns, throws or is cancelled (terminate with `timeout`,
+    /// then kill).
+    public static func withGateway<Result: Sendable>(
+        _ spec: XSpec, options: GatewayOptions = GatewayOptions(), terminateTimeout: Duration = .seconds(5),
+        _ body: (Gateway) async throws -> Result
+    ) async throws -> Result {
+        let gateway = try await open(spec, options: options)
         do {
-            transport = try PopenTransport(arguments: arguments, forwardStandardError: options.forwardsStandardError)
+            let result = try await body(gateway)
+            await gateway.terminate(timeout: terminateTimeout)
+            return result
         } catch {
-            throw GatewayError(.cannotStart(program: arguments[0], detail: "\(error.underlying.map { "\($0)" } ?? "\(error)")"), gatewayID: id)
+            await gateway.terminate(timeout: terminateTimeout)
+            throw error
         }
-        if let tap = options.tap { transport = TappedTransport(transport, tap: tap) }
-        let core = GatewayCore(id: id, transport: transport, tracer: Tracer.shared)
-        LiveGateways.shared.add(core)
-        let receiver = Receiver(core: core, mode: mode, execmodel: spec.execmodel ?? "thread")
-        let report: BootstrapReport = try await withCheckedThrowingContinuation { continuation in
-            startDetachedThread(name: "execnet-\(id)") {
-                receiver.run { result in continuation.resume(with: result) }
-                LiveGateways.shared.remove(core)
-            }
-        }
-        let gateway = Gateway(spec: spec, id: id, core: core, report: report)
-        if spec.chdir != nil || nice != 0 || !spec.environment.isEmpty {
-            do {
-                try await gateway.applySettings(chdir: spec.chdir, nice: nice, environment: spec.environment)
-            } catch {
-                gateway.exit()
-                gateway.kill()
-                throw error
-            }
-        }
-        return gateway
     }
 
-    private func applySettings(chdir: String?, nice: Int, environment: [(name: String, value: String)]) async throws {
-        let channel = try remoteExec(RemoteSnippets.applySettings)
-        let variables = PyDict(environment.map { (PyValue.str($0.name), PyValue.str($0.value)) })
-        try channel.send(.tuple([chdir.map(PyValue.str) ?? .none, .int(PyInt(nice)), .dict(variables)]))
-        try await channel.waitClose()
-    }
+    /// The executor of this gateway's I/O thread. Code that waits on this
+    /// gateway's channels in a tight loop can run under
+    /// `withTaskExecutorPreference(gateway.executor) { … }`: each item then
+    /// resumes it on the thread that read the item, with no hand-off.
+    /// Such code must not block that thread synchronously.
+    public var executor: ConnectionExecutor { core.connection.executor }
 
     // MARK: - Remote execution
 
@@ -92,19 +56,19 @@ public final class Gateway: Sendable, CustomStringConvertible {
     /// with `channel` bound to the returned channel's other end.
     /// With `dedenting` false the source is sent as given, as stock does
     /// for a module's source.
-    public func remoteExec(_ source: String, fileName: String? = nil, dedenting: Bool = true) throws -> Channel {
-        try exec(ChannelExecPayload(source: dedenting ? pythonDedent(source) : source, fileName: fileName))
+    public func remoteExec(_ source: String, fileName: String? = nil, dedenting: Bool = true) async throws -> Channel {
+        try await exec(ChannelExecPayload(source: dedenting ? pythonDedent(source) : source, fileName: fileName))
     }
 
     /// Runs `source` remotely, then calls the function `function` it defines
     /// as `function(channel, **kwargs)`.
     public func remoteExec(
         _ source: String, calling function: String, kwargs: [(String, PyValue)] = [], fileName: String? = nil
-    ) throws -> Channel {
-        try exec(ChannelExecPayload(source: source, fileName: fileName, callName: function, kwargs: kwargs))
+    ) async throws -> Channel {
+        try await exec(ChannelExecPayload(source: source, fileName: fileName, callName: function, kwargs: kwargs))
     }
 
-    private func exec(_ payload: ChannelExecPayload) throws -> Channel {
+    private func exec(_ payload: ChannelExecPayload) async throws -> Channel {
         // Stock loads CHANNEL_EXEC without a channel factory: a channel among
         // the kwargs would end the remote gateway.
         if payload.kwargs.contains(where: { !channelIDs(in: $0.1).isEmpty }) {
@@ -112,7 +76,9 @@ public final class Gateway: Sendable, CustomStringConvertible {
         }
         let encoded = try DumpEncoder().encode(payload.value)
         let channel = try newChannel()
-        try core.send(.channelExec, channelID: channel.id, payload: encoded)
+        let frame = try core.frame(.channelExec, channelID: channel.id, payload: encoded)
+        core.noteExecSent()
+        try await core.send(frame)
         return channel
     }
 
@@ -138,7 +104,7 @@ public final class Gateway: Sendable, CustomStringConvertible {
     public func remoteStatus(timeout: Duration? = nil) async throws -> RemoteStatus {
         let record = try core.newChannel()
         defer { core.forget(record) }
-        try core.send(.status, channelID: record.id)
+        try await core.send(.status, channelID: record.id)
         let reply = try await core.receive(record, timeout: timeout)
         guard case .dict(let entries) = reply else {
             throw GatewayError(.protocolViolation(detail: "STATUS answered with \(reply)"), gatewayID: id)
@@ -148,19 +114,19 @@ public final class Gateway: Sendable, CustomStringConvertible {
 
     /// Sets how strings load, for this side and the remote side, on
     /// channels created from now on.
-    public func reconfigure(py2strAsPy3str: Bool = true, py3strAsPy2str: Bool = false) throws {
+    public func reconfigure(py2strAsPy3str: Bool = true, py3strAsPy2str: Bool = false) async throws {
         core.coercion = StringCoercion(py2strAsPy3str: py2strAsPy3str, py3strAsPy2str: py3strAsPy2str)
         let message = Message.reconfigure(py2strAsPy3str: py2strAsPy3str, py3strAsPy2str: py3strAsPy2str)
-        try core.send(.reconfigure, payload: message.payload)
+        try await core.send(.reconfigure, payload: message.payload)
     }
 
     /// The remote's executable, version, platform, working directory and
     /// pid; asked once and remembered unless `update` is true.
-    public func remoteInfo(update: Bool = false) async throws -> RemoteInfo {
+    public func remoteInfo(update: Bool = false, timeout: Duration? = nil) async throws -> RemoteInfo {
         if !update, let cached = remoteInfoCache.withLock({ $0 }) { return cached }
-        let channel = try remoteExec(RemoteSnippets.remoteInfo)
-        let reply = try await channel.receive()
-        try await channel.waitClose()
+        let channel = try await remoteExec(RemoteSnippets.remoteInfo)
+        let reply = try await channel.receive(timeout: timeout)
+        try await channel.waitClose(timeout: timeout)
         guard case .dict(let entries) = reply else {
             throw GatewayError(.protocolViolation(detail: "rinfo answered with \(reply)"), gatewayID: id)
         }
@@ -171,31 +137,78 @@ public final class Gateway: Sendable, CustomStringConvertible {
 
     // MARK: - Ending
 
-    /// Asks the remote to terminate (GATEWAY_TERMINATE) and closes the
-    /// sending side. Returns at once; see ``join(timeout:)``.
+    /// Asks the remote to terminate (GATEWAY_TERMINATE behind everything
+    /// queued, then the half-close) and leaves its group. Returns at once,
+    /// whatever the pipe's state; see ``join(timeout:)`` and ``terminate(timeout:)``.
     public func exit() {
-        core.trace("gateway.exit() called")
-        if !core.isFinished { try? core.send(.gatewayTerminate) }
-        core.transport.closeWrite()
+        core.requestExit()
     }
 
-    /// Waits until the receiver has ended; false when `timeout` passed first.
+    /// Waits until the receiver has ended; false when `timeout` passed
+    /// first. Throws `CancellationError` when cancelled.
     @discardableResult
-    public func join(timeout: Duration? = nil) async -> Bool {
-        await core.join(timeout: timeout)
+    public func join(timeout: Duration? = nil) async throws -> Bool {
+        try await core.join(timeout: timeout)
+    }
+
+    /// Ends the gateway within `timeout` plus a short grace: ``exit()``,
+    /// then waits for the receiver and the process; at the timeout the
+    /// process and whatever it left in its process group are killed and
+    /// the connection is dropped. Never throws; when cancelled it kills at once.
+    public func terminate(timeout: Duration? = .seconds(5)) async {
+        exit()
+        let ended: Bool
+        do {
+            let joined = try await join(timeout: timeout)
+            ended = joined ? try await waitForExitStatus(timeout: timeout) : false
+        } catch {
+            ended = false
+        }
+        if !ended { kill() }
+        core.transport.process?.killLeftovers()
+        // The grace: a killed process is reaped within milliseconds.
+        _ = try? await join(timeout: Self.killGrace)
+        _ = try? await waitForExitStatus(timeout: Self.killGrace)
+    }
+
+    /// How long ``terminate(timeout:)`` waits after a kill.
+    public static let killGrace: Duration = .seconds(1)
+
+    private func waitForExitStatus(timeout: Duration?) async throws -> Bool {
+        guard let process = core.transport.process else { return true }
+        let waiter = Waiter<ExitStatus>()
+        process.onExit { waiter.resume(returning: $0) }
+        do {
+            _ = try await waiter.wait(timeout: timeout)
+            return true
+        } catch is WaitTimedOut {
+            return false
+        }
     }
 
     /// Whether the receiver still runs.
     public var hasReceiver: Bool { !core.isReceiverDone }
 
-    /// Ends the remote process forcibly.
-    public func kill() { core.transport.kill() }
+    /// Ends the remote process forcibly (and what it left in its process
+    /// group); without a process, drops the connection.
+    public func kill() {
+        if let process = core.transport.process { process.kill() }
+        core.connection.abort("killed by this host")
+    }
 
-    /// Waits for the remote process to end and returns how it ended.
-    public func waitForExit() async -> ExitStatus? { await core.transport.waitForExit() }
+    /// Waits for the remote process to end and returns how it ended (nil
+    /// when the transport has no process). Throws `CancellationError` when cancelled.
+    @discardableResult
+    public func waitForExit() async throws -> ExitStatus? {
+        guard let process = core.transport.process else {
+            _ = try await join()
+            return nil
+        }
+        return try await process.waitForExit()
+    }
 
     /// How the remote process ended, once it has.
-    public var exitStatus: ExitStatus? { core.transport.exitStatus }
+    public var exitStatus: ExitStatus? { core.transport.process?.exitStatus }
 
     /// The last 64 KiB the remote wrote to its stderr.
     public var remoteStandardError: String { core.transport.diagnostics }
@@ -203,32 +216,13 @@ public final class Gateway: Sendable, CustomStringConvertible {
     /// Why the gateway ended, when it ended without a normal termination.
     public var endReason: String? { core.endReason }
 
+    /// Calls `hook` once when ``exit()`` is first called (at once if it was):
+    /// how a group lets go of a gateway that exits.
+    public func onExit(_ hook: @escaping @Sendable () -> Void) {
+        core.addExitHook(hook)
+    }
+
     public var description: String {
         "<Gateway id=\(pythonRepr(id)) \(hasReceiver ? "receive-live" : "not-receiving"), \(core.openChannelCount) active channels>"
     }
 }
-
-/// How ``Gateway/open(_:options:)`` starts and bootstraps an interpreter.
-public struct GatewayOptions: Sendable {
-    /// nil: version matching over every stock release in the cache
-    /// (fetched from PyPI on first use).
-    public var bootstrap: BootstrapMode?
-    /// The interpreter when the spec names none.
-    public var defaultPython: String
-    /// Copy the remote's stderr to ours (it is kept for error reports either way).
-    public var forwardsStandardError: Bool
-    /// Sees every byte written and read, for recording sessions.
-    public var tap: (@Sendable (TapDirection, [UInt8]) -> Void)?
-
-    public init(
-        bootstrap: BootstrapMode? = nil, defaultPython: String = "python3", forwardsStandardError: Bool = true,
-        tap: (@Sendable (TapDirection, [UInt8]) -> Void)? = nil
-    ) {
-        self.bootstrap = bootstrap
-        self.defaultPython = defaultPython
-        self.forwardsStandardError = forwardsStandardError
-        self.tap = tap
-    }
-}
-
-

@@ -35,7 +35,7 @@ struct SpawnedChild {
     let standardError: Int32
 
     /// Spawns `arguments` (the first is looked up on PATH when it has no
-    /// slash). All pipe ends we keep are close-on-exec, so a child spawned
+    /// slash) as the leader of a new process group. All pipe ends we keep are close-on-exec, so a child spawned
     /// concurrently never inherits another child's stdin.
     static func spawn(_ arguments: [String]) throws(SystemError) -> SpawnedChild {
         precondition(!arguments.isEmpty)
@@ -72,7 +72,11 @@ struct SpawnedChild {
         var noSignals = sigset_t()
         sigemptyset(&noSignals)
         posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        // Its own process group, so that killing it reaches whatever it
+        // started and left running (a grandchild holding its pipes).
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
 
         var pid = pid_t()
         let cArguments = arguments.map { strdup($0) } + [nil]
@@ -106,7 +110,7 @@ struct SpawnedChild {
 
 /// Writing to a pipe whose reader has gone must fail with EPIPE, not end
 /// this process.
-func ignoreBrokenPipeSignal() {
+package func ignoreBrokenPipeSignal() {
     _ = brokenPipeSignalIgnored
 }
 
@@ -114,9 +118,3 @@ private let brokenPipeSignalIgnored: Void = {
     _ = signal(SIGPIPE, SIG_IGN)
 }()
 
-#if !canImport(Darwin)
-/// glibc's pipe2(2), which the Glibc module does not export: creating both
-/// ends close-on-exec atomically matters when other threads spawn children.
-@_silgen_name("pipe2")
-private func linuxPipe2(_ fds: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
-#endif

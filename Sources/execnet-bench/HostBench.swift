@@ -218,7 +218,7 @@ func startup(spec: String, options: GatewayOptions, runs: Int) async throws -> H
         let start = clock.now
         let group = Group(options: options)
         let gateway = try await group.makeGateway(spec)
-        let channel = try gateway.remoteExec("channel.send(1)")
+        let channel = try await gateway.remoteExec("channel.send(1)")
         let value = try await channel.receive()
         let first = clock.now - start
         await group.terminate(timeout: .seconds(10))
@@ -245,7 +245,7 @@ func startup(spec: String, options: GatewayOptions, runs: Int) async throws -> H
 func echoWorkload(
     _ gateway: Gateway, reps: Int, _ run: (Channel) async throws -> Duration
 ) async throws -> HostTiming {
-    let channel = try gateway.remoteExec(echoSource)
+    let channel = try await gateway.remoteExec(echoSource)
     let warmup = try await run(channel).seconds
     var seconds: [Double] = []
     let cpu = processCPUSeconds()
@@ -260,7 +260,7 @@ func echoWorkload(
 func roundtrip(_ channel: Channel, count: Int) async throws -> Duration {
     let start = clock.now
     for i in 0..<count {
-        try channel.send(.int(PyInt(i)))
+        try await channel.send(.int(PyInt(i)))
         let value = try await channel.receive()
         guard case .int(let back) = value, back == PyInt(i) else {
             throw BenchFailure(description: "roundtrip: sent \(i), received \(value)")
@@ -272,7 +272,7 @@ func roundtrip(_ channel: Channel, count: Int) async throws -> Duration {
 /// `count` ints sent without waiting, then all received.
 func pipelined(_ channel: Channel, count: Int) async throws -> Duration {
     let start = clock.now
-    for i in 0..<count { try channel.send(.int(PyInt(i))) }
+    for i in 0..<count { try await channel.send(.int(PyInt(i))) }
     for i in 0..<count {
         let value = try await channel.receive()
         guard case .int(let back) = value, back == PyInt(i) else {
@@ -287,7 +287,7 @@ func bulk(_ channel: Channel, payload: PyValue, size: Int, echoes: Int) async th
     let start = clock.now
     var last: PyValue = .none
     for _ in 0..<echoes {
-        try channel.send(payload)
+        try await channel.send(payload)
         last = try await channel.receive()
         guard case .bytes(let back) = last, back.count == size else {
             throw BenchFailure(description: "bulk: received \(last) instead of \(size) bytes")
@@ -308,7 +308,7 @@ func fanout(spec: String, options: GatewayOptions, gateways: Int) async throws -
             for _ in 0..<gateways {
                 tasks.addTask {
                     let gateway = try await group.makeGateway(spec)
-                    let channel = try gateway.remoteExec("channel.send(1)")
+                    let channel = try await gateway.remoteExec("channel.send(1)")
                     let value = try await channel.receive()
                     guard value == 1 else { throw BenchFailure(description: "fanout received \(value), not 1") }
                 }

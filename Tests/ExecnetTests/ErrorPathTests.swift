@@ -1,3 +1,4 @@
+@testable import ExecnetTransport
 import ExecnetConformance
 import Execnet
 import Foundation
@@ -21,9 +22,9 @@ import Testing
     @Test func remoteKilledInTheMiddleOfAMessage() async throws {
         let group = Group(options: try await Self.options())
         let gateway = try await group.makeGateway("popen//id=victim")
-        let waiting = try gateway.remoteExec("channel.receive()")
+        let waiting = try await gateway.remoteExec("channel.receive()")
         let other = try gateway.newChannel()
-        let killer = try gateway.remoteExec(Self.rawWrite + """
+        let killer = try await gateway.remoteExec(Self.rawWrite + """
             import signal
             raw(b"\\x04\\x00\\x00\\x00\\x01\\x00\\x00\\x00\\x64abc")
             os.kill(os.getpid(), signal.SIGKILL)
@@ -38,7 +39,7 @@ import Testing
                 #expect(error.reason?.contains("middle of a message") == true, "\(error)")
             }
         }
-        #expect(await gateway.join(timeout: .seconds(5)))
+        #expect(try await gateway.join(timeout: .seconds(5)))
         #expect(throws: GatewayError.self) { try gateway.newChannel() }
         await group.terminate(timeout: .seconds(5))
         #expect(gateway.exitStatus == .signaled(9))
@@ -47,7 +48,7 @@ import Testing
     @Test func junkOnTheWireClosesTheGateway() async throws {
         let group = Group(options: try await Self.options())
         let gateway = try await group.makeGateway("popen//id=junk")
-        let channel = try gateway.remoteExec(Self.rawWrite + """
+        let channel = try await gateway.remoteExec(Self.rawWrite + """
             raw(b"this is not an execnet message")
             channel.receive()
             """)
@@ -58,9 +59,9 @@ import Testing
             #expect(error.kind == .endOfChannel)
             #expect(error.reason?.contains("protocol violation") == true, "\(error)")
         }
-        #expect(await gateway.join(timeout: .seconds(5)))
+        #expect(try await gateway.join(timeout: .seconds(5)))
         #expect(gateway.endReason?.contains("unknown message type") == true, "\(gateway.endReason ?? "nil")")
-        #expect(throws: (any Error).self) { try channel.send(1) }
+        await #expect(throws: (any Error).self) { try await channel.send(1) }
         await group.terminate(timeout: .seconds(5))
         #expect(gateway.exitStatus != nil)
     }
@@ -72,23 +73,23 @@ import Testing
         })
         let gateway = try await group.makeGateway()
         let other = try await Group(options: try await Self.options()).makeGateway()
-        let channel = try gateway.remoteExec("for item in channel:\n    channel.send(item)\n")
+        let channel = try await gateway.remoteExec("for item in channel:\n    channel.send(item)\n")
         let before = written.withLock { $0 }
 
         // 2 GiB of bytes: too long for the wire's signed 32-bit length. The
         // memory is reserved, never touched.
         let huge = [UInt8](unsafeUninitializedCapacity: 1 << 31) { _, count in count = 1 << 31 }
-        #expect(throws: DumpEncodingError.self) { try channel.send(.bytes(huge)) }
+        await #expect(throws: DumpEncodingError.self) { try await channel.send(.bytes(huge)) }
         // A channel id this gateway never had (here one of another gateway's)
         // would address the wrong channel remotely.
         var foreign = try other.newChannel()
         while foreign.id < 99 { foreign = try other.newChannel() }
-        #expect(throws: GatewayError.self) { try channel.send(.list([1, foreign.value])) }
+        await #expect(throws: GatewayError.self) { try await channel.send(.list([1, foreign.value])) }
         // Stock ends its remote on a channel among CHANNEL_EXEC's kwargs.
-        #expect(throws: GatewayError.self) { try gateway.remoteExec("pass", calling: "f", kwargs: [("c", channel.value)]) }
+        await #expect(throws: GatewayError.self) { try await gateway.remoteExec("pass", calling: "f", kwargs: [("c", channel.value)]) }
         #expect(written.withLock { $0 } == before)
 
-        try channel.send("still usable")
+        try await channel.send("still usable")
         #expect(try await channel.receive(timeout: .seconds(10)) == "still usable")
         try channel.close()
         other.exit()
@@ -98,13 +99,13 @@ import Testing
     @Test func receiveAndSendAfterClose() async throws {
         let group = Group(options: try await Self.options())
         let gateway = try await group.makeGateway()
-        let channel = try gateway.remoteExec("channel.send(1)\nchannel.receive()")
+        let channel = try await gateway.remoteExec("channel.send(1)\nchannel.receive()")
         #expect(try await channel.receive(timeout: .seconds(10)) == 1)
         try channel.close()
         try channel.close()
         #expect(channel.isClosed)
         await #expect(throws: ChannelError.self) { try await channel.receive(timeout: .seconds(1)) }
-        #expect(throws: ChannelError.self) { try channel.send(2) }
+        await #expect(throws: ChannelError.self) { try await channel.send(2) }
         try await channel.waitClose(timeout: .seconds(1))
         await group.terminate(timeout: .seconds(5))
         await #expect(throws: ChannelError.self) { try await channel.receive(timeout: .seconds(1)) }
@@ -119,8 +120,8 @@ import Testing
         func openAndClose() async throws {
             let group = Group(options: options)
             let gateway = try await group.makeGateway()
-            let channel = try gateway.remoteExec("channel.send(channel.receive() + 1)")
-            try channel.send(1)
+            let channel = try await gateway.remoteExec("channel.send(channel.receive() + 1)")
+            try await channel.send(1)
             #expect(try await channel.receive(timeout: .seconds(30)) == 2)
             await group.terminate(timeout: .seconds(10))
             #expect(gateway.exitStatus != nil)

@@ -7,18 +7,18 @@ import Testing
     @Test func drivingPythonExampleHolds() async throws {
         let group = Group()
         let gateway = try await group.makeGateway("popen//python=python3")
-        let channel = try gateway.remoteExec("""
+        let channel = try await gateway.remoteExec("""
             for item in channel:
                 if item == "boom":
                     raise ValueError(item)
                 channel.send(("echo", item))
             """)
-        try channel.send(["id": 7, "tags": ["a", "b"]])
+        try await channel.send(["id": 7, "tags": ["a", "b"]])
         let first = try await channel.receive(timeout: .seconds(5))
         #expect(first.description == "('echo', {'id': 7, 'tags': ['a', 'b']})")
-        try channel.send(1)
-        try channel.send("two")
-        try channel.send("boom")
+        try await channel.send(1)
+        try await channel.send("two")
+        try await channel.send("boom")
         var echoed: [String] = []
         var remoteError: RemoteError?
         do {

@@ -1,3 +1,4 @@
+import ExecnetTransport
 import Execnet
 import Foundation
 

@@ -1,3 +1,4 @@
+import ExecnetTransport
 import Execnet
 import Foundation
 
@@ -101,14 +102,14 @@ public enum TranscriptReplay {
                 kwargs = entries.map { ($0.key.stringValue ?? "", $0.value) }
             }
             if let callName {
-                channels.append(try gateway.remoteExec(source, calling: callName, kwargs: kwargs, fileName: fileName))
+                channels.append(try await gateway.remoteExec(source, calling: callName, kwargs: kwargs, fileName: fileName))
             } else {
-                channels.append(try gateway.remoteExec(source, fileName: fileName, dedenting: fileName == nil))
+                channels.append(try await gateway.remoteExec(source, fileName: fileName, dedenting: fileName == nil))
             }
         case "send":
-            try channel().send(try value("value"))
+            try await channel().send(try value("value"))
         case "send_channel":
-            try channel().send(try channel("ref").value)
+            try await channel().send(try channel("ref").value)
         case "receive":
             let item = try await channel().receive(timeout: timeout())
             let expected = try value("expect")
@@ -154,9 +155,9 @@ public enum TranscriptReplay {
             let py2 = step["py2str_as_py3str"] as? Bool ?? true
             let py3 = step["py3str_as_py2str"] as? Bool ?? false
             if step["channel"] is Int {
-                try channel().reconfigure(py2strAsPy3str: py2, py3strAsPy2str: py3)
+                try await channel().reconfigure(py2strAsPy3str: py2, py3strAsPy2str: py3)
             } else {
-                try gateway.reconfigure(py2strAsPy3str: py2, py3strAsPy2str: py3)
+                try await gateway.reconfigure(py2strAsPy3str: py2, py3strAsPy2str: py3)
             }
         case "setcallback":
             let index = step["channel"] as? Int ?? -1
@@ -180,9 +181,9 @@ public enum TranscriptReplay {
             let data = try value("data")
             let writer = try channel().makeWriter()
             switch data {
-            case .bytes(let bytes): try writer.write(bytes)
-            case .str(let text): try writer.write(text)
-            default: try channel().send(data)
+            case .bytes(let bytes): try await writer.write(bytes)
+            case .str(let text): try await writer.write(text)
+            default: try await channel().send(data)
             }
         case "file_readline":
             let index = step["channel"] as? Int ?? -1
@@ -193,8 +194,8 @@ public enum TranscriptReplay {
             try expect(PyValue.str(line) == expected, "read \(line.debugDescription), expected \(expected)")
         case "exit":
             gateway.exit()
-            try expect(await gateway.join(timeout: .seconds(30)), "join timed out")
-            _ = await gateway.waitForExit()
+            try expect(try await gateway.join(timeout: .seconds(30)), "join timed out")
+            _ = try await gateway.waitForExit()
         case let other:
             throw Mismatch("unknown step \(other ?? "nil")")
         }

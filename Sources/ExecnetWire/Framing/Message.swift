@@ -53,13 +53,35 @@ public struct Message: Sendable, Equatable {
     /// Appends header and payload to `out`. The length field is signed, as
     /// stock reads it, so a payload of 2 GiB or more cannot be framed.
     public func appendFramed(to out: inout [UInt8]) throws(FrameError) {
-        guard payload.count <= Int(Int32.max) else {
-            throw FrameError(reason: .payloadTooLarge(length: payload.count, limit: Int(Int32.max)), offset: 0)
+        try Message.appendHeader(type, channelID: channelID, payloadLength: payload.count, to: &out)
+        out.append(contentsOf: payload)
+    }
+
+    /// Appends the 9-byte header of a message whose payload is
+    /// `payloadLength` bytes long: the one framing routine every writer uses.
+    public static func appendHeader(
+        _ type: MessageType, channelID: Int32, payloadLength: Int, to out: inout [UInt8]
+    ) throws(FrameError) {
+        guard payloadLength <= Int(Int32.max) else {
+            throw FrameError(reason: .payloadTooLarge(length: payloadLength, limit: Int(Int32.max)), offset: 0)
         }
         out.append(UInt8(bitPattern: type.rawValue))
         withUnsafeBytes(of: UInt32(bitPattern: channelID).bigEndian) { out.append(contentsOf: $0) }
-        withUnsafeBytes(of: UInt32(payload.count).bigEndian) { out.append(contentsOf: $0) }
-        out.append(contentsOf: payload)
+        withUnsafeBytes(of: UInt32(payloadLength).bigEndian) { out.append(contentsOf: $0) }
+    }
+
+    /// Overwrites the header at the start of `frame`, whose payload follows
+    /// it: for encoders that write the payload first, after a placeholder.
+    public static func writeHeader(
+        _ type: MessageType, channelID: Int32, into frame: inout [UInt8]
+    ) throws(FrameError) {
+        precondition(frame.count >= headerSize)
+        var header: [UInt8] = []
+        header.reserveCapacity(headerSize)
+        try appendHeader(type, channelID: channelID, payloadLength: frame.count - headerSize, to: &header)
+        frame.withUnsafeMutableBufferPointer { out in
+            for index in 0..<headerSize { out[index] = header[index] }
+        }
     }
 }
 

@@ -6,9 +6,10 @@ import Musl
 import Darwin
 #endif
 
-/// Starts `body` on a new detached POSIX thread. Used for the blocking
-/// readers of a transport, which must never occupy Swift's cooperative pool.
-public func startDetachedThread(name: String, _ body: @escaping @Sendable () -> Void) {
+/// Starts `body` on a new detached POSIX thread: for the loops that wait in
+/// the kernel (a gateway's I/O, a child's exit, its stderr), which must
+/// never occupy Swift's cooperative pool.
+package func startDetachedThread(name: String, _ body: @escaping @Sendable () -> Void) {
     final class Box: @unchecked Sendable {
         let name: String
         let body: @Sendable () -> Void

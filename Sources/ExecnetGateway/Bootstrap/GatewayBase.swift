@@ -31,9 +31,9 @@ public struct GatewayBase: Sendable, Hashable, CustomStringConvertible {
 
     /// Reads a `gateway_base.py` the caller names. The version is taken from
     /// a `_version.py` beside it when there is one, unless given.
-    public static func file(_ path: String, version: String? = nil) throws(GatewayError) -> GatewayBase {
+    public static func file(_ path: String, version: String? = nil) throws(GatewayBaseError) -> GatewayBase {
         guard let source = readTextFile(path) else {
-            throw GatewayError(.gatewayBaseUnavailable(detail: "cannot read \(path)"), gatewayID: "-")
+            throw GatewayBaseError("cannot read \(path)")
         }
         let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         let detected = version ?? readTextFile(directory + "/_version.py").flatMap(Self.versionAssignment)
@@ -41,19 +41,17 @@ public struct GatewayBase: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Asks a local Python where its installed execnet lives.
-    public static func installed(python: String = "python3") async throws(GatewayError) -> GatewayBase {
+    public static func installed(python: String = "python3") async throws(GatewayBaseError) -> GatewayBase {
         let program = "import execnet, execnet.gateway_base as g; print(execnet.__version__); print(g.__file__)"
         let output: ProcessOutput
         do {
             output = try await runProcess(shellSplit(python) + ["-c", program])
         } catch {
-            throw GatewayError(.gatewayBaseUnavailable(detail: "\(error)"), gatewayID: "-")
+            throw GatewayBaseError("\(error)")
         }
         let lines = output.text.split(separator: "\n").map(String.init)
         guard output.succeeded, lines.count >= 2 else {
-            throw GatewayError(
-                .gatewayBaseUnavailable(detail: "\(python) has no importable execnet: \(output.standardErrorTail)"),
-                gatewayID: "-")
+            throw GatewayBaseError("\(python) has no importable execnet: \(output.standardErrorTail)")
         }
         var path = lines[1]
         if path.hasSuffix(".pyc") { path.removeLast() }
@@ -109,4 +107,15 @@ func readTextFile(_ path: String) -> String? {
         bytes.append(contentsOf: chunk[0..<count])
     }
     return String(validating: bytes, as: UTF8.self)
+}
+
+/// No gateway_base source could be read or fetched.
+public struct GatewayBaseError: Error, Sendable, CustomStringConvertible {
+    public let detail: String
+
+    public init(_ detail: String) {
+        self.detail = detail
+    }
+
+    public var description: String { detail }
 }

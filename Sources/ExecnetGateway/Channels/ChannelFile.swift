@@ -5,8 +5,8 @@ public struct ChannelWriter: Sendable {
     public let channel: Channel
     public let proxyClose: Bool
 
-    public func write(_ bytes: [UInt8]) throws { try channel.send(.bytes(bytes)) }
-    public func write(_ text: String) throws { try channel.send(.str(text)) }
+    public func write(_ bytes: [UInt8]) async throws { try await channel.send(.bytes(bytes)) }
+    public func write(_ text: String) async throws { try await channel.send(.str(text)) }
     public func flush() {}
     public var isTTY: Bool { false }
 

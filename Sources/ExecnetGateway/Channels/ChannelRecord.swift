@@ -1,7 +1,8 @@
+import ExecnetTransport
 import ExecnetWire
 
 /// String coercion applied when loading items (execnet's `strconfig`).
-public struct StringCoercion: Sendable, Equatable {
+public struct StringCoercion: Sendable, Equatable, CustomStringConvertible {
     public var py2strAsPy3str: Bool
     public var py3strAsPy2str: Bool
 
@@ -9,27 +10,21 @@ public struct StringCoercion: Sendable, Equatable {
         self.py2strAsPy3str = py2strAsPy3str
         self.py3strAsPy2str = py3strAsPy2str
     }
+
+    public var description: String {
+        "StringCoercion(py2strAsPy3str: \(py2strAsPy3str), py3strAsPy2str: \(py3strAsPy2str))"
+    }
 }
 
-typealias ItemCallback = @Sendable (PyValue) throws -> Void
-
-/// One receive() waiting for an item.
-struct ReceiveWaiter {
-    let token: UInt64
-    let continuation: CheckedContinuation<PyValue, any Error>
-}
-
-/// One waitclose() waiting for the channel to stop receiving.
-struct CloseWaiter {
-    let token: UInt64
-    let continuation: CheckedContinuation<Void, any Error>
-}
-
-/// What a callback is handed: an item, or the endmarker once at close.
-enum CallbackDelivery {
+/// What a channel callback is handed: each item, then the channel's end,
+/// which is its own event and never a data item.
+public enum ChannelEvent: Sendable {
     case item(PyValue)
-    case endmarker(PyValue)
+    /// The channel will receive nothing more (closed by either side, or the gateway ended).
+    case end
 }
+
+typealias EventCallback = @Sendable (ChannelEvent) throws -> Void
 
 /// The state of one channel. Every stored property is read and written only
 /// while the owning gateway core's state lock is held.
@@ -42,8 +37,8 @@ final class ChannelRecord: @unchecked Sendable {
     var head = 0
     /// Set once no further item can arrive (execnet's ENDMARKER in the queue).
     var endQueued = false
-    var waiters: [ReceiveWaiter] = []
-    var closeWaiters: [CloseWaiter] = []
+    var receiveWaiters: [Waiter<PyValue>] = []
+    var closeWaiters: [Waiter<Void>] = []
 
     /// Closed on this side, or closed by the peer (execnet's `_closed`).
     var closed = false
@@ -51,12 +46,14 @@ final class ChannelRecord: @unchecked Sendable {
     var receiveClosed = false
     var remoteErrors: [RemoteError] = []
 
-    var callback: ItemCallback?
-    var endmarker: PyValue?
-    /// Deliveries waiting for the callback, in order; drained by whichever
+    var callback: EventCallback?
+    /// Events waiting for the callback, in order; drained by whichever
     /// thread finds `delivering` false, so a callback never runs twice at once.
-    var callbackBacklog: [CallbackDelivery] = []
+    var callbackBacklog: [ChannelEvent] = []
     var delivering = false
+    /// The end event is queued for the callback and not yet delivered:
+    /// waitClose waits for it, as stock delivers the endmarker first.
+    var endAwaitsDelivery = false
 
     /// Live public handles; the channel counts as dropped when it reaches 0.
     var handleCount = 0
@@ -79,5 +76,23 @@ final class ChannelRecord: @unchecked Sendable {
             head = 0
         }
         return item
+    }
+
+    /// Hands `item` to the first receive still waiting; false when none is.
+    func handToWaiter(_ item: PyValue) -> Bool {
+        while !receiveWaiters.isEmpty {
+            if receiveWaiters.removeFirst().resume(returning: item) { return true }
+        }
+        return false
+    }
+
+    func addReceiveWaiter(_ waiter: Waiter<PyValue>) {
+        if receiveWaiters.count >= 16 { receiveWaiters.removeAll { $0.hasEnded } }
+        receiveWaiters.append(waiter)
+    }
+
+    func addCloseWaiter(_ waiter: Waiter<Void>) {
+        if closeWaiters.count >= 16 { closeWaiters.removeAll { $0.hasEnded } }
+        closeWaiters.append(waiter)
     }
 }

@@ -33,11 +33,11 @@ public enum StockCache {
 
     /// The cached gateway_base of `version`, fetching the wheel from PyPI
     /// (with `python3 -m pip download`) when it is missing and `fetch` is true.
-    public static func gatewayBase(version: String, fetch: Bool = true) async throws(GatewayError) -> GatewayBase {
+    public static func gatewayBase(version: String, fetch: Bool = true) async throws(GatewayBaseError) -> GatewayBase {
         let path = directory(version: version) + "/execnet/gateway_base.py"
         if readTextFile(path) == nil {
             guard fetch else {
-                throw GatewayError(.gatewayBaseUnavailable(detail: "execnet \(version) is not in \(root)"), gatewayID: "-")
+                throw GatewayBaseError("execnet \(version) is not in \(root)")
             }
             try await download(version: version)
         }
@@ -45,28 +45,26 @@ public enum StockCache {
     }
 
     /// Every known release, fetched as needed, oldest first.
-    public static func allGatewayBases(fetch: Bool = true) async throws(GatewayError) -> [GatewayBase] {
+    public static func allGatewayBases(fetch: Bool = true) async throws(GatewayBaseError) -> [GatewayBase] {
         var found: [GatewayBase] = []
         for release in releases { found.append(try await gatewayBase(version: release.version, fetch: fetch)) }
         return found
     }
 
-    private static func download(version: String) async throws(GatewayError) {
+    private static func download(version: String) async throws(GatewayBaseError) {
         guard let release = releases.first(where: { $0.version == version }) else {
             let known = releases.map(\.version).joined(separator: ", ")
-            throw GatewayError(.gatewayBaseUnavailable(detail: "unknown execnet \(version) (known: \(known))"), gatewayID: "-")
+            throw GatewayBaseError("unknown execnet \(version) (known: \(known))")
         }
         let output: ProcessOutput
         do {
             output = try await runProcess(
                 ["python3", "-c", fetchProgram, root, version, release.wheel, release.sha256])
         } catch {
-            throw GatewayError(.gatewayBaseUnavailable(detail: "\(error)"), gatewayID: "-")
+            throw GatewayBaseError("\(error)")
         }
         guard output.succeeded else {
-            throw GatewayError(
-                .gatewayBaseUnavailable(detail: "fetching execnet \(version) failed: \(output.standardErrorTail)"),
-                gatewayID: "-")
+            throw GatewayBaseError("fetching execnet \(version) failed: \(output.standardErrorTail)")
         }
     }
 
@@ -114,5 +112,22 @@ enum ProcessEnvironment {
     static subscript(_ name: String) -> String? {
         guard let value = getenv(name) else { return nil }
         return String(cString: value)
+    }
+}
+
+extension StockCache {
+    /// The releases already unpacked in the cache, oldest first; nothing is fetched.
+    public static func cachedGatewayBases() -> [GatewayBase] {
+        releases.compactMap { release in
+            let path = directory(version: release.version) + "/execnet/gateway_base.py"
+            return try? GatewayBase.file(path, version: release.version)
+        }
+    }
+
+    /// The newest known release that runs on `python`.
+    static func newestRelease(for python: PythonVersion) -> String? {
+        releases.map(\.version).last { version in
+            GatewayBase(version: version, source: "", path: "").minimumPython <= python
+        }
     }
 }

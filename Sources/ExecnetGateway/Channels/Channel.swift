@@ -29,36 +29,61 @@ public final class Channel: Sendable, AsyncSequence, Hashable, CustomStringConve
     /// This channel as a value: send it and the remote side gets a usable channel.
     public var value: PyValue { .channel(id: id) }
 
-    /// Sends one item. An item that cannot be encoded throws before any byte
-    /// is written.
-    public func send(_ item: PyValue) throws {
+    /// Sends one item, waiting while the gateway's outbound queue is full
+    /// (the remote is not reading). An item that cannot be encoded throws
+    /// before anything is queued, and the channel stays usable. Cancelling
+    /// the wait throws `CancellationError` with nothing queued.
+    public func send(_ item: PyValue) async throws {
         if core.isClosed(record) { throw core.channelError(.closed, record) }
-        try core.sendData(channelID: id, value: item)
+        try await core.send(try core.dataFrame(channelID: id, value: item))
+    }
+
+    /// Sends one item without ever waiting: it is queued at once, past the
+    /// queue's bound. For synchronous code, channel callbacks above all,
+    /// which run on the gateway's I/O thread and must not wait for it.
+    public func sendNow(_ item: PyValue) throws {
+        if core.isClosed(record) { throw core.channelError(.closed, record) }
+        try core.sendNow(try core.dataFrame(channelID: id, value: item))
     }
 
     /// The next item. Throws ``RemoteError`` when the remote code failed,
     /// ``ChannelError`` with kind `.endOfChannel` once the channel is closed
-    /// and drained, and `.timeout` when `timeout` passes first.
+    /// and drained, `.timeout` when `timeout` passes first, and
+    /// `CancellationError` when the task is cancelled (the item that
+    /// arrives later is kept for the next receive).
     public func receive(timeout: Duration? = nil) async throws -> PyValue {
         try await core.receive(record, timeout: timeout)
     }
 
     /// Delivers items to `callback` instead of `receive`: queued ones at
-    /// once, later ones on the gateway's receiver thread as they arrive, and
-    /// `endmarker` (when given) once the channel closes. An error thrown by
-    /// the callback closes the channel and is reported to the remote side.
+    /// once, later ones on the gateway's I/O thread as they arrive, and
+    /// `endmarker` (when given) once the channel closes; the end is its own
+    /// event, so an item equal to the endmarker is just an item. An error
+    /// thrown by the callback closes the channel and is reported to the
+    /// remote side. To send from the callback, use ``sendNow(_:)``.
     public func setCallback(endmarker: PyValue? = nil, _ callback: @escaping @Sendable (PyValue) throws -> Void) throws {
-        try core.setCallback(record, endmarker: endmarker, callback)
+        try core.setCallback(record) { event in
+            switch event {
+            case .item(let item): try callback(item)
+            case .end: if let endmarker { try callback(endmarker) }
+            }
+        }
+    }
+
+    /// Delivers ``ChannelEvent``s to `handler`: each item, then `.end`.
+    public func setEventHandler(_ handler: @escaping @Sendable (ChannelEvent) throws -> Void) throws {
+        try core.setCallback(record, handler)
     }
 
     /// Closes this end, with an error text the remote side receives as a
-    /// RemoteError when given. Closing twice does nothing.
+    /// RemoteError when given. Closing twice does nothing. Never waits.
     public func close(error: String? = nil) throws {
         try core.close(record, error: error)
     }
 
-    /// Waits until the remote end closed (or will send nothing more).
-    /// Throws the remote error if the remote code failed.
+    /// Waits until the remote end closed (or will send nothing more) and,
+    /// with a callback, until the end has reached it. Throws the remote
+    /// error if the remote code failed, and `CancellationError` when cancelled.
     public func waitClose(timeout: Duration? = nil) async throws {
         try await core.waitClose(record, timeout: timeout)
     }
@@ -68,11 +93,11 @@ public final class Channel: Sendable, AsyncSequence, Hashable, CustomStringConve
 
     /// How this channel loads strings from now on; the remote end of the
     /// channel is told the same.
-    public func reconfigure(py2strAsPy3str: Bool = true, py3strAsPy2str: Bool = false) throws {
+    public func reconfigure(py2strAsPy3str: Bool = true, py3strAsPy2str: Bool = false) async throws {
         let coercion = StringCoercion(py2strAsPy3str: py2strAsPy3str, py3strAsPy2str: py3strAsPy2str)
         core.setCoercion(coercion, of: record)
         let message = Message.reconfigure(channelID: id, py2strAsPy3str: py2strAsPy3str, py3strAsPy2str: py3strAsPy2str)
-        try core.send(.reconfigure, channelID: id, payload: message.payload)
+        try await core.send(.reconfigure, channelID: id, payload: message.payload)
     }
 
     /// A writer whose writes become items on this channel.
@@ -89,7 +114,7 @@ public final class Channel: Sendable, AsyncSequence, Hashable, CustomStringConve
         let channel: Channel
 
         /// The next item, nil once the channel is closed and drained; a remote
-        /// error is thrown.
+        /// error is thrown, and `CancellationError` when the task is cancelled.
         public mutating func next() async throws -> PyValue? {
             do {
                 return try await channel.receive()

@@ -1,0 +1,141 @@
+import ExecnetTransport
+import ExecnetWire
+
+/// What a successful bootstrap learned.
+struct BootstrapReport: Sendable {
+    /// The gateway_base sent (nil in import mode).
+    var gatewayBase: GatewayBase?
+    /// The remote's Python, when the probe asked for it.
+    var python: PythonVersion?
+    var implementation: String?
+    /// Whether the remote imported its own execnet (stock's import mode).
+    var importMode = false
+}
+
+/// One gateway's bootstrap, from the first line sent to the
+/// acknowledgement: the probe and its answer when the mode asks for one,
+/// the choice of what to send, and the bootstrap's deadline. Failures name
+/// the gateway, the program and what was awaited, with the remote's exit
+/// status and stderr tail.
+struct Bootstrap {
+    let core: GatewayCore
+    let receiver: Receiver
+    let program: String
+    let options: GatewayOptions
+    let plainPopen: Bool
+    let execmodel: String
+
+    func run() async throws -> BootstrapReport {
+        let deadline = ContinuousClock.now + options.bootstrapTimeout
+        var report = BootstrapReport()
+        let line: [UInt8]
+        var requirement = ""
+        switch options.bootstrap {
+        case .exact(let base)?:
+            report.gatewayBase = base
+            requirement = "; gateway_base \(base.version ?? "(unknown version)") needs Python "
+                + "\(base.minimumPython.major).\(base.minimumPython.minor) or newer"
+            line = BootstrapLines.exec(base, id: core.id, execmodel: execmodel)
+        case .importing(let directory)?:
+            report.importMode = true
+            line = BootstrapLines.importing(directory: directory, id: core.id, execmodel: execmodel)
+            requirement = "; import mode needs execnet importable by the remote Python"
+        case .matching(let bases)?:
+            let probe = try await ask(deadline: deadline)
+            report.python = probe.python
+            report.implementation = probe.implementation
+            guard let base = BootstrapLines.choose(from: bases, for: probe.python) else {
+                let offered = bases.map { "\($0.version ?? "?") needs Python \($0.minimumPython.major).\($0.minimumPython.minor)+" }
+                throw GatewayError(
+                    .pythonTooOld(
+                        python: "\(probe.python) (\(probe.implementation))",
+                        detail: "no gateway_base at hand runs on it (" + offered.joined(separator: "; ") + ")"),
+                    gatewayID: core.id)
+            }
+            report.gatewayBase = base
+            line = BootstrapLines.exec(base, id: core.id, execmodel: execmodel)
+        case nil:
+            let probe = try await ask(deadline: deadline)
+            report.python = probe.python
+            report.implementation = probe.implementation
+            if plainPopen, let installed = probe.installed, installed.isSupported {
+                report.importMode = true
+                line = BootstrapLines.importing(directory: nil, id: core.id, execmodel: execmodel)
+                requirement = "; import mode needs execnet importable by the remote Python"
+            } else {
+                let base = try await GatewayBaseSources.gatewayBase(
+                    for: probe, localPythons: Array(Set(["python3", options.defaultPython])), gatewayID: core.id)
+                report.gatewayBase = base
+                line = BootstrapLines.exec(base, id: core.id, execmodel: execmodel)
+            }
+        }
+        try write(line)
+        do {
+            try await receiver.acknowledged.wait(timeout: deadline - .now) { WaitTimedOut() }
+        } catch is WaitTimedOut {
+            throw await timedOut("the acknowledgement byte '1'")
+        } catch let interrupted as BootstrapInterrupted {
+            throw await failure(interrupted.detail + requirement)
+        }
+        return report
+    }
+
+    private func ask(deadline: ContinuousClock.Instant) async throws -> ProbeReport {
+        try write(BootstrapLines.probe)
+        let reply: String
+        do {
+            reply = try await receiver.probeReply.wait(timeout: deadline - .now) { WaitTimedOut() }
+        } catch is WaitTimedOut {
+            throw await timedOut("the answer to the version probe")
+        } catch let interrupted as BootstrapInterrupted {
+            throw await failure(interrupted.detail)
+        }
+        guard let probe = BootstrapLines.parseProbeReply(reply) else {
+            throw await failure("unexpected answer to the version probe: \(pythonRepr(reply))")
+        }
+        return probe
+    }
+
+    private func write(_ line: [UInt8]) throws(GatewayError) {
+        do {
+            try core.connection.sendNow(line)
+        } catch {
+            throw GatewayError(.bootstrapFailed(status: nil, detail: "sending the bootstrap failed: \(error)", stderrTail: ""), gatewayID: core.id)
+        }
+    }
+
+    private func timedOut(_ awaited: String) async -> GatewayError {
+        core.transport.process?.kill()
+        core.connection.abort("bootstrap timed out")
+        let status = await exitStatus(within: .seconds(2))
+        return GatewayError(
+            .bootstrapTimedOut(program: program, awaited: awaited, after: options.bootstrapTimeout, status: status,
+                stderrTail: core.transport.diagnostics),
+            gatewayID: core.id)
+    }
+
+    /// A bootstrap failure with the remote's exit status and stderr tail,
+    /// waiting briefly for the process to end so both are known.
+    private func failure(_ detail: String) async -> GatewayError {
+        let status = await exitStatus(within: .seconds(2))
+        return GatewayError(
+            .bootstrapFailed(status: status, detail: "\(program): \(detail)", stderrTail: core.transport.diagnostics),
+            gatewayID: core.id)
+    }
+
+    private func exitStatus(within limit: Duration) async -> ExitStatus? {
+        guard let process = core.transport.process else { return nil }
+        let waiter = Waiter<ExitStatus>()
+        process.onExit { waiter.resume(returning: $0) }
+        let status = try? await waiter.wait(timeout: limit)
+        if status != nil { try? await Task.sleep(for: .milliseconds(20)) }  // lets the stderr tail arrive
+        return status
+    }
+
+    /// After a failure or cancellation: nothing of this gateway stays.
+    func abandon() async {
+        core.transport.process?.kill()
+        core.connection.abort("bootstrap abandoned")
+        _ = try? await core.join(timeout: .seconds(2))
+    }
+}

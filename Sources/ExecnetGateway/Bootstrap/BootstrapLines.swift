@@ -1,0 +1,138 @@
+import ExecnetTransport
+
+/// How the host brings up gateway_base in a fresh interpreter.
+public enum BootstrapMode: Sendable {
+    /// Ask the remote for its Python version first (a one-line probe), then
+    /// send the newest of these gateway_base sources it can run. The default.
+    case matching([GatewayBase])
+    /// Send exactly stock's exec-mode bytes for this gateway_base.
+    case exact(GatewayBase)
+    /// Stock's import mode: the remote imports its own `execnet`, with
+    /// `directory` put first on `sys.path` when given (stock's bytes then).
+    case importing(directory: String?)
+}
+
+/// The lines a bootstrap sends. Each is Python's repr of a source text plus
+/// a newline, which the popen one-liner `exec(eval(sys.stdin.readline()))`
+/// runs.
+package enum BootstrapLines {
+    static let popenProgram = "import sys;exec(eval(sys.stdin.readline()))"
+    static let probeMarker = "execnet-swift-probe"
+
+    static func frame(_ lines: [String]) -> [UInt8] {
+        pythonReprUTF8(lines.joined(separator: "\n")) + [UInt8(ascii: "\n")]
+    }
+
+    package static func exec(_ base: GatewayBase, id: String, execmodel: String) -> [UInt8] {
+        frame([
+            base.source,
+            "execmodel = get_execmodel(\(pythonRepr(execmodel)))",
+            "io = init_popen_io(execmodel)",
+            "io.write('1'.encode('ascii'))",
+            "serve(io, id='\(id)-worker')",
+        ])
+    }
+
+    package static func importing(directory: String?, id: String, execmodel: String) -> [UInt8] {
+        var lines = ["import sys"]
+        if let directory {
+            lines += [
+                "if \(pythonRepr(directory)) not in sys.path:",
+                "    sys.path.insert(0, \(pythonRepr(directory)))",
+            ]
+        }
+        lines += [
+            "from execnet.gateway_base import serve, init_popen_io, get_execmodel",
+            "sys.stdout.write('1')",
+            "sys.stdout.flush()",
+            "execmodel = get_execmodel(\(pythonRepr(execmodel)))",
+            "serve(init_popen_io(execmodel), id='\(id)-worker')",
+        ]
+        return frame(lines)
+    }
+
+    /// Reports the remote's version, and the execnet it could import (found
+    /// on `sys.path` without importing it), on one stdout line; then reads
+    /// and runs the next stdin line exactly as the popen one-liner does.
+    static let probe: [UInt8] = frame([
+        "import sys",
+        "def _execnet_swift_probe():",
+        "    import os",
+        "    v = sys.version_info",
+        "    name = getattr(getattr(sys, 'implementation', None), 'name', 'cpython')",
+        "    found = '- -'",
+        "    try:",
+        "        for entry in sys.path:",
+        "            package = os.path.join(entry or os.curdir, 'execnet')",
+        "            if os.path.isfile(os.path.join(package, 'gateway_base.py')):",
+        "                release = '?'",
+        "                stamp = os.path.join(package, '_version.py')",
+        "                if os.path.isfile(stamp):",
+        "                    import re",
+        "                    with open(stamp) as f:",
+        "                        match = re.search(\"version *= *['\\\"]([0-9][^'\\\"]*)\", f.read())",
+        "                    if match:",
+        "                        release = match.group(1)",
+        "                found = release + ' ' + os.path.abspath(package)",
+        "                break",
+        "    except Exception:",
+        "        pass",
+        "    sys.stdout.write('\(probeMarker) %d.%d.%d %s %s\\n' % (v[0], v[1], v[2], name, found))",
+        "    sys.stdout.flush()",
+        "_execnet_swift_probe()",
+        "del _execnet_swift_probe",
+        "exec(eval(sys.stdin.readline()))",
+    ])
+
+    /// Parses `execnet-swift-probe 3.11.7 cpython 2.1.2 /path/to/execnet`
+    /// (`- -` when no execnet was found).
+    static func parseProbeReply(_ line: String) -> ProbeReport? {
+        let words = line.split(separator: " ", maxSplits: 4)
+        guard words.count >= 3, words[0] == probeMarker else { return nil }
+        let numbers = words[1].split(separator: ".").compactMap { Int($0) }
+        guard numbers.count == 3 else { return nil }
+        var installed: InstalledExecnet?
+        if words.count == 5, words[3] != "-" {
+            installed = InstalledExecnet(version: words[3] == "?" ? nil : String(words[3]), directory: String(words[4]))
+        }
+        return ProbeReport(
+            python: PythonVersion(major: numbers[0], minor: numbers[1], micro: numbers[2]),
+            implementation: String(words[2]), installed: installed)
+    }
+
+    /// The newest gateway_base among `bases` that runs on `python`.
+    static func choose(from bases: [GatewayBase], for python: PythonVersion) -> GatewayBase? {
+        bases.filter { $0.minimumPython <= python }
+            .max { versionKey($0.version) < versionKey($1.version) }
+    }
+
+    private static func versionKey(_ version: String?) -> [Int] {
+        (version ?? "0").split(separator: ".").map { Int($0) ?? 0 }
+    }
+}
+
+extension Array where Element == Int {
+    fileprivate static func < (a: [Int], b: [Int]) -> Bool { a.lexicographicallyPrecedes(b) }
+}
+
+/// What the version probe learned about the remote interpreter.
+struct ProbeReport: Sendable {
+    var python: PythonVersion
+    var implementation: String
+    var installed: InstalledExecnet?
+}
+
+/// An execnet the remote interpreter can import.
+struct InstalledExecnet: Sendable {
+    /// Its release, nil when it carries no version stamp.
+    var version: String?
+    /// The package directory, as the remote sees it.
+    var directory: String
+
+    /// Whether this host speaks its protocol: releases 1.9 and later.
+    var isSupported: Bool {
+        guard let version else { return false }
+        let numbers = version.split(separator: ".").prefix(2).map { Int($0.prefix(while: \.isNumber)) ?? 0 }
+        return numbers.lexicographicallyPrecedes([1, 9]) == false
+    }
+}

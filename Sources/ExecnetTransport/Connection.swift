@@ -1,0 +1,428 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How a connection's I/O ended.
+package enum ConnectionEnd: Sendable {
+    /// The peer closed its side (or its process ended and nothing was left to read).
+    case endOfStream
+    /// Reading failed.
+    case failed(TransportError)
+    /// This host ended it (a kill, a timeout, a protocol violation).
+    case aborted(String)
+}
+
+/// The I/O of one gateway over a ``GatewayTransport``: one writer and one
+/// reader, both driven by a dedicated I/O thread that also runs the
+/// gateway's ``ConnectionExecutor``.
+///
+/// Writing: bytes are queued in order. While nothing is queued, a sender
+/// writes straight to the (non-blocking) descriptor, so a lone frame goes
+/// out at once with no thread hop; what the pipe does not take is queued
+/// and written by the I/O thread when the peer drains it, many frames per
+/// write. The queue is bounded in bytes: ``send(_:)`` suspends while it is
+/// full; ``sendNow(_:)`` never waits (for synchronous callers such as
+/// channel callbacks, which must not block the thread that reads).
+///
+/// Reading: the I/O thread reads in large chunks and hands each to
+/// `onBytes`. When the peer's process has exited, what is left in the pipe
+/// is read and the stream then counts as ended, even if a grandchild still
+/// holds the pipe's other end.
+package final class Connection: @unchecked Sendable {
+    package let transport: any GatewayTransport
+    package let executor: ConnectionExecutor
+    package let outboundLimit: Int
+    private let state = Locked(State())
+    private let tap: (@Sendable (TapDirection, UnsafeRawBufferPointer) -> Void)?
+    private let name: String
+
+    private struct State {
+        var backlog: [[UInt8]] = []
+        /// Bytes of `backlog[0]` written already.
+        var backlogOffset = 0
+        var queuedBytes = 0
+        /// Bytes held back until `heldUntil` (then queued, in order).
+        var held: [[UInt8]] = []
+        var heldUntil: ContinuousClock.Instant?
+        var roomWaiters: [(bytes: [UInt8], waiter: Waiter<Void>)] = []
+        var closeOutputRequested = false
+        var outputClosed = false
+        var writeFailure: TransportError?
+        var peerExited = false
+        var abortReason: String?
+        var ended = false
+    }
+
+    package init(
+        transport: any GatewayTransport, name: String, outboundLimit: Int = 4 << 20,
+        tap: (@Sendable (TapDirection, UnsafeRawBufferPointer) -> Void)? = nil
+    ) throws(TransportError) {
+        self.transport = transport
+        self.name = name
+        self.outboundLimit = max(outboundLimit, 1)
+        self.tap = tap
+        do {
+            executor = ConnectionExecutor(wakeup: try IOWakeup())
+        } catch {
+            throw TransportError(.cannotStart, peer: transport.peerDescription, underlying: error)
+        }
+        setNonBlocking(transport.inputDescriptor)
+        setNonBlocking(transport.outputDescriptor)
+    }
+
+    /// Starts the I/O thread. `onBytes` and `onEnd` run on it.
+    package func start(
+        onBytes: @escaping @Sendable (UnsafeRawBufferPointer) -> Void,
+        onEnd: @escaping @Sendable (ConnectionEnd) -> Void
+    ) {
+        transport.process?.onExit { [weak self] _ in
+            guard let self else { return }
+            state.withLock { $0.peerExited = true }
+            executor.wakeup.signal()
+        }
+        startDetachedThread(name: "execnet-\(name)") { [self] in
+            let end = run(onBytes: onBytes)
+            finish(end, onEnd: onEnd)
+        }
+    }
+
+    // MARK: - Sending
+
+    /// Queues `bytes` after everything queued before, waiting while the
+    /// queue is full. Throws `CancellationError` (nothing queued) when the
+    /// task is cancelled while waiting.
+    package func send(_ bytes: [UInt8]) async throws {
+        let waiter: Waiter<Void>? = try state.withLock { state throws(TransportError) in
+            try checkWritable(state)
+            let fits = state.queuedBytes == 0 || state.queuedBytes + bytes.count <= outboundLimit
+            if state.roomWaiters.isEmpty && fits {
+                try accept(bytes, &state)
+                return nil
+            }
+            let waiter = Waiter<Void>()
+            state.roomWaiters.append((bytes, waiter))
+            return waiter
+        }
+        if let waiter { try await waiter.wait() }
+    }
+
+    /// Queues `bytes` at once, past the bound; never waits.
+    package func sendNow(_ bytes: [UInt8]) throws(TransportError) {
+        try state.withLock { state throws(TransportError) in
+            try checkWritable(state)
+            try accept(bytes, &state)
+        }
+    }
+
+    /// Queues `bytes` to be written no earlier than `instant`; whatever is
+    /// queued after them waits with them.
+    package func send(_ bytes: [UInt8], notBefore instant: ContinuousClock.Instant) throws(TransportError) {
+        try state.withLock { state throws(TransportError) in
+            try checkWritable(state)
+            tapWritten(bytes)
+            state.held.append(bytes)
+            state.queuedBytes += bytes.count
+            if state.heldUntil.map({ instant > $0 }) ?? true { state.heldUntil = instant }
+        }
+        executor.wakeup.signal()
+    }
+
+    /// Half-closes the sending side once everything queued has been written.
+    /// Later sends throw.
+    package func closeOutputWhenFlushed() {
+        let changed = state.withLock { state in
+            defer { state.closeOutputRequested = true }
+            return !state.closeOutputRequested
+        }
+        if changed { executor.wakeup.signal() }
+    }
+
+    /// Ends the I/O now: the thread stops and every waiter fails.
+    package func abort(_ reason: String) {
+        state.withLock { state in
+            if state.abortReason == nil && !state.ended { state.abortReason = reason }
+        }
+        executor.wakeup.signal()
+    }
+
+    /// Bytes queued and not yet written.
+    package var queuedByteCount: Int { state.withLock { $0.queuedBytes } }
+
+    package var hasEnded: Bool { state.withLock { $0.ended } }
+
+    private func checkWritable(_ state: State) throws(TransportError) {
+        if let failure = state.writeFailure { throw failure }
+        if state.ended || state.closeOutputRequested {
+            throw TransportError(.closed, peer: transport.peerDescription)
+        }
+    }
+
+    /// Under the lock: writes at once when nothing is queued ahead, queues
+    /// the rest.
+    private func accept(_ bytes: [UInt8], _ state: inout State) throws(TransportError) {
+        guard !bytes.isEmpty else { return }
+        tapWritten(bytes)
+        var written = 0
+        if state.backlog.isEmpty && state.held.isEmpty {
+            written = try writeSome(bytes, from: 0, &state)
+            if written == bytes.count { return }
+        }
+        let wasEmpty = state.backlog.isEmpty
+        if written == 0 {
+            state.backlog.append(bytes)
+        } else {
+            state.backlog.append(Array(bytes[written...]))
+        }
+        state.queuedBytes += bytes.count - written
+        if wasEmpty { executor.wakeup.signal() }
+    }
+
+    private func tapWritten(_ bytes: [UInt8]) {
+        if let tap { bytes.withUnsafeBytes { tap(.written, $0) } }
+    }
+
+    /// One non-blocking write; the count written (0 when the pipe is full).
+    private func writeSome(_ bytes: [UInt8], from offset: Int, _ state: inout State) throws(TransportError) -> Int {
+        let fd = transport.outputDescriptor
+        while true {
+            let n = bytes.withUnsafeBytes { raw in
+                write(fd, raw.baseAddress! + offset, raw.count - offset)
+            }
+            if n >= 0 { return n }
+            let code = errno
+            if code == EINTR { continue }
+            if code == EAGAIN || code == EWOULDBLOCK { return 0 }
+            let failure = TransportError(.broken, peer: transport.peerDescription, underlying: SystemError("write", errno: code))
+            state.writeFailure = failure
+            throw failure
+        }
+    }
+
+    // MARK: - The I/O thread
+
+    private func run(onBytes: @Sendable (UnsafeRawBufferPointer) -> Void) -> ConnectionEnd {
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
+        defer { chunk.deallocate() }
+        let wakeup = executor.wakeup
+        var fds = [pollfd](repeating: pollfd(), count: 3)
+        while true {
+            _ = executor.runPending()
+            wakeup.prepareToSleep()
+            let plan = state.withLock { state in nextPlan(&state) }
+            if executor.hasPending { wakeup.awake(); continue }
+            switch plan {
+            case .stop(let reason):
+                wakeup.awake()
+                return .aborted(reason)
+            case .closeOutput:
+                wakeup.awake()
+                transport.closeOutput()
+                continue
+            case .poll(let wantWrite, let timeout):
+                let input = transport.inputDescriptor
+                let output = transport.outputDescriptor
+                var count = 0
+                fds[count] = pollfd(fd: wakeup.descriptor, events: Int16(POLLIN), revents: 0)
+                count += 1
+                fds[count] = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
+                let inputSlot = count
+                count += 1
+                var outputSlot = -1
+                if wantWrite {
+                    if output == input {
+                        fds[inputSlot].events |= Int16(POLLOUT)
+                        outputSlot = inputSlot
+                    } else {
+                        fds[count] = pollfd(fd: output, events: Int16(POLLOUT), revents: 0)
+                        outputSlot = count
+                        count += 1
+                    }
+                }
+                let ready = poll(&fds, nfds_t(count), timeout)
+                wakeup.awake()
+                if ready < 0 && errno != EINTR {
+                    return .failed(TransportError(.broken, peer: transport.peerDescription, underlying: SystemError("poll", errno: errno)))
+                }
+                if outputSlot >= 0 && fds[outputSlot].revents & Int16(POLLOUT | POLLERR | POLLHUP) != 0 {
+                    flushBacklog()
+                }
+                let peerExited = state.withLock { $0.peerExited }
+                if fds[inputSlot].revents != 0 || peerExited {
+                    switch readChunk(chunk) {
+                    case .bytes(let count):
+                        let received = UnsafeRawBufferPointer(rebasing: chunk[0..<count])
+                        tap?(.read, received)
+                        onBytes(received)
+                    case .nothing:
+                        if peerExited { return .endOfStream }
+                    case .end(let end):
+                        return end
+                    }
+                }
+            }
+        }
+    }
+
+    private enum Plan {
+        case stop(String)
+        case closeOutput
+        case poll(wantWrite: Bool, timeout: Int32)
+    }
+
+    private func nextPlan(_ state: inout State) -> Plan {
+        if let reason = state.abortReason { return .stop(reason) }
+        var timeout: Int32 = state.peerExited ? 0 : -1
+        if let until = state.heldUntil {
+            let now = ContinuousClock.now
+            if until <= now {
+                state.backlog += state.held
+                state.held = []
+                state.heldUntil = nil
+            } else {
+                let (seconds, attoseconds) = (until - now).components
+                timeout = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+            }
+        }
+        if state.closeOutputRequested && !state.outputClosed && state.backlog.isEmpty && state.held.isEmpty {
+            state.outputClosed = true
+            return .closeOutput
+        }
+        let wantWrite = !state.backlog.isEmpty && !state.outputClosed && state.writeFailure == nil
+        return .poll(wantWrite: wantWrite, timeout: timeout)
+    }
+
+    private enum ReadOutcome {
+        case bytes(Int)
+        case nothing
+        case end(ConnectionEnd)
+    }
+
+    private func readChunk(_ chunk: UnsafeMutableRawBufferPointer) -> ReadOutcome {
+        while true {
+            let n = read(transport.inputDescriptor, chunk.baseAddress!, chunk.count)
+            if n > 0 { return .bytes(n) }
+            if n == 0 { return .end(.endOfStream) }
+            let code = errno
+            if code == EINTR { continue }
+            if code == EAGAIN || code == EWOULDBLOCK { return .nothing }
+            return .end(.failed(TransportError(.broken, peer: transport.peerDescription, underlying: SystemError("read", errno: code))))
+        }
+    }
+
+    /// Writes as much of the backlog as the peer takes: small frames are
+    /// gathered into one write, a large one is written from its own storage.
+    private func flushBacklog() {
+        while true {
+            let batch: (bytes: [UInt8], offset: Int)? = state.withLock { state in
+                guard !state.backlog.isEmpty, !state.outputClosed, state.writeFailure == nil else { return nil }
+                let first = state.backlog[0]
+                if first.count - state.backlogOffset >= 64 * 1024 || state.backlog.count == 1 {
+                    return (first, state.backlogOffset)
+                }
+                var gathered: [UInt8] = []
+                gathered.reserveCapacity(256 * 1024)
+                gathered.append(contentsOf: first[state.backlogOffset...])
+                for chunk in state.backlog.dropFirst() {
+                    if gathered.count + chunk.count > 256 * 1024 { break }
+                    gathered.append(contentsOf: chunk)
+                }
+                return (gathered, 0)
+            }
+            guard let batch else { return }
+            let fd = transport.outputDescriptor
+            var n: Int
+            repeat {
+                n = batch.bytes.withUnsafeBytes { raw in
+                    write(fd, raw.baseAddress! + batch.offset, raw.count - batch.offset)
+                }
+            } while n < 0 && errno == EINTR
+            let code = errno
+            let (admitted, full) = state.withLock { state -> ([Waiter<Void>], Bool) in
+                if n < 0 {
+                    if code != EAGAIN && code != EWOULDBLOCK {
+                        state.writeFailure = TransportError(
+                            .broken, peer: transport.peerDescription, underlying: SystemError("write", errno: code))
+                        state.backlog = []
+                        state.backlogOffset = 0
+                        state.queuedBytes = 0
+                        let failed = state.roomWaiters.map(\.waiter)
+                        state.roomWaiters = []
+                        for waiter in failed { waiter.resume(throwing: state.writeFailure!) }
+                    }
+                    return ([], true)
+                }
+                consume(n, &state)
+                return (admitWaiters(&state), n < batch.bytes.count - batch.offset)
+            }
+            _ = admitted
+            if full { return }
+        }
+    }
+
+    private func consume(_ written: Int, _ state: inout State) {
+        var remaining = written
+        state.queuedBytes -= written
+        while remaining > 0 {
+            let available = state.backlog[0].count - state.backlogOffset
+            if remaining >= available {
+                remaining -= available
+                state.backlog.removeFirst()
+                state.backlogOffset = 0
+            } else {
+                state.backlogOffset += remaining
+                remaining = 0
+            }
+        }
+    }
+
+    /// Under the lock: lets waiting senders in, in order, while there is room.
+    private func admitWaiters(_ state: inout State) -> [Waiter<Void>] {
+        var admitted: [Waiter<Void>] = []
+        while let first = state.roomWaiters.first {
+            if first.waiter.hasEnded {
+                state.roomWaiters.removeFirst()
+                continue
+            }
+            guard state.queuedBytes == 0 || state.queuedBytes + first.bytes.count <= outboundLimit else { break }
+            state.roomWaiters.removeFirst()
+            if first.waiter.resume(returning: ()) {
+                tapWritten(first.bytes)
+                state.backlog.append(first.bytes)
+                state.queuedBytes += first.bytes.count
+                admitted.append(first.waiter)
+            }
+        }
+        return admitted
+    }
+
+    private func finish(_ end: ConnectionEnd, onEnd: @Sendable (ConnectionEnd) -> Void) {
+        let waiters: [Waiter<Void>] = state.withLock { state in
+            state.ended = true
+            state.backlog = []
+            state.held = []
+            state.queuedBytes = 0
+            defer { state.roomWaiters = [] }
+            return state.roomWaiters.map(\.waiter)
+        }
+        transport.close()
+        let failure = TransportError(.closed, peer: transport.peerDescription)
+        for waiter in waiters { waiter.resume(throwing: failure) }
+        onEnd(end)
+        executor.stop()
+    }
+}
+
+/// Which way tapped bytes went.
+public enum TapDirection: Sendable {
+    case written
+    case read
+}
+
+private func setNonBlocking(_ fd: Int32) {
+    let flags = fcntl(fd, F_GETFL)
+    if flags >= 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
+}
