@@ -9,6 +9,7 @@ import PackageDescription
 // execnet-conform.
 let package = Package(
     name: "execnet-swift",
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Execnet", targets: ["Execnet"]),
         .library(name: "ExecnetWire", targets: ["ExecnetWire"]),
@@ -22,8 +23,10 @@ let package = Package(
         .target(name: "ExecnetConformance", dependencies: ["ExecnetWire", "Execnet"]),
         .executableTarget(name: "execnet-conform", dependencies: ["ExecnetConformance"]),
         .executableTarget(name: "execnet-bench", dependencies: ["ExecnetWire", "Execnet"]),
+        // A host for the tests that watch one from outside (killed, or run offline).
+        .executableTarget(name: "execnet-test-host", dependencies: ["Execnet"]),
         .testTarget(name: "ExecnetWireTests", dependencies: ["ExecnetWire", "ExecnetConformance"]),
-        .testTarget(name: "ExecnetTests", dependencies: ["Execnet", "ExecnetConformance"]),
+        .testTarget(name: "ExecnetTests", dependencies: ["Execnet", "ExecnetConformance", "execnet-test-host"]),
         .testTarget(name: "ExecnetConformanceTests", dependencies: ["ExecnetConformance", "ExecnetWire"]),
     ],
     swiftLanguageModes: [.v6]

@@ -13,6 +13,9 @@ public final class Group: Sendable, Sequence, CustomStringConvertible {
 
     private struct Members {
         var gateways: [Gateway] = []
+        /// Gateways that left the group by ``Gateway/exit()``: no longer
+        /// members, but ``terminate(timeout:)`` still sees them end.
+        var exited: [Gateway] = []
         var reservedIDs: Set<String> = []
         var nextAutomaticID = 0
     }
@@ -87,8 +90,11 @@ public final class Group: Sendable, Sequence, CustomStringConvertible {
 
     private func release(_ gateway: Gateway) {
         members.withLock { members in
-            members.gateways.removeAll { $0 === gateway }
+            guard let index = members.gateways.firstIndex(where: { $0 === gateway }) else { return }
+            members.gateways.remove(at: index)
             members.reservedIDs.remove(gateway.id)
+            members.exited.removeAll { !$0.hasReceiver && $0.exitStatus != nil }
+            members.exited.append(gateway)
         }
     }
 
@@ -121,7 +127,8 @@ public final class Group: Sendable, Sequence, CustomStringConvertible {
         return MultiChannel(channels)
     }
 
-    /// Ends every gateway within `timeout` plus ``Gateway/killGrace``: each
+    /// Ends every gateway within `timeout` plus ``Gateway/killGrace``, those
+    /// that already left by ``Gateway/exit()`` included: each
     /// is asked to terminate (gateways others are reached through go last),
     /// then all are waited for together; what still runs at the timeout is
     /// killed. With no timeout it waits as long as it takes.
@@ -130,9 +137,10 @@ public final class Group: Sendable, Sequence, CustomStringConvertible {
             let leaving: [Gateway] = members.withLock { members in
                 defer {
                     members.gateways = []
+                    members.exited = []
                     members.reservedIDs = []
                 }
-                return members.gateways
+                return members.gateways + members.exited
             }
             if leaving.isEmpty { return }
             let vias = Set(leaving.compactMap { $0.spec.via })

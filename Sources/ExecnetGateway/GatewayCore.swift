@@ -346,3 +346,7 @@ func encodedText(_ text: String) -> [UInt8] {
     // A str always encodes.
     try! DumpEncoder().encode(.str(text))
 }
+
+extension GatewayCore: CustomStringConvertible {
+    var description: String { "<GatewayCore \(pythonRepr(id)) \(connection)>" }
+}

@@ -18,6 +18,19 @@ public struct RemoteStatus: Sendable, Equatable {
     public static func == (a: RemoteStatus, b: RemoteStatus) -> Bool { PyValue.dict(a.entries) == .dict(b.entries) }
 }
 
+extension RemoteStatus: CustomStringConvertible {
+    public var description: String {
+        "RemoteStatus(numberOfChannels: \(numberOfChannels), numberOfExecuting: \(numberOfExecuting), execmodel: \(pythonRepr(execmodel)))"
+    }
+}
+
+extension RemoteInfo: CustomStringConvertible {
+    public var description: String {
+        "RemoteInfo(executable: \(pythonRepr(executable)), versionInfo: \(PyValue.tuple(PyItems(versionInfo))), "
+            + "platform: \(pythonRepr(platform)), cwd: \(pythonRepr(cwd)), pid: \(pid))"
+    }
+}
+
 /// The remote interpreter's facts (execnet's `_rinfo()`).
 public struct RemoteInfo: Sendable {
     public let executable: String

@@ -426,3 +426,10 @@ private func setNonBlocking(_ fd: Int32) {
     let flags = fcntl(fd, F_GETFL)
     if flags >= 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
 }
+
+extension Connection: CustomStringConvertible {
+    /// Short on purpose: the queued bytes can be megabytes.
+    package var description: String {
+        "<Connection \(transport.peerDescription), \(queuedByteCount) bytes queued\(hasEnded ? ", ended" : "")>"
+    }
+}

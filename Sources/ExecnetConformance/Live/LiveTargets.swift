@@ -43,10 +43,13 @@ public enum LiveTargets {
     /// "cpython-3.12", major and minor of an interpreter command.
     static func probe(_ python: String) throws -> (String, Int, Int) {
         let program = "import sys, platform; sys.stdout.write('%s %d %d' % (platform.python_implementation().lower(), sys.version_info[0], sys.version_info[1]))"
-        let (status, output) = try Command.run(shellSplit(python) + ["-c", program])
+        let (status, output) = try Command.run(shellSplit(python) + ["-c", program], mergeStandardError: true)
         let fields = output.split(separator: " ")
         guard status == 0, fields.count == 3, let major = Int(fields[1]), let minor = Int(fields[2]) else {
-            throw Failure(description: "cannot run \(python): \(output.prefix(300))")
+            let said = output.trimmingCharacters(in: .whitespacesAndNewlines).suffix(300)
+            let reason = status == 0 ? "unexpected answer \(said.debugDescription)" : "exit status \(status)"
+                + (said.isEmpty ? " and no output" : ": \(said)")
+            throw Failure(description: "cannot run \(python): \(reason)")
         }
         return ("\(fields[0])-\(major).\(minor)", major, minor)
     }

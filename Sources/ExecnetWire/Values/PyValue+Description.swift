@@ -141,3 +141,13 @@ private func escapedScalar(_ value: UInt32) -> String {
     let prefix = value > 0xFFFF ? "\\U" : "\\u"
     return prefix + String(repeating: "0", count: width - hex.count) + hex
 }
+
+extension PyItems: CustomStringConvertible {
+    /// The items as a Python list literal.
+    public var description: String { PyValue.list(self).description }
+}
+
+extension PyDict: CustomStringConvertible {
+    /// As Python prints the dict.
+    public var description: String { PyValue.dict(self).description }
+}
