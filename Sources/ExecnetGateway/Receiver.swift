@@ -63,7 +63,7 @@ final class Receiver: @unchecked Sendable {
                 phase = .messages
                 acknowledged.resume(returning: ())
             case .messages:
-                frames.append(rest)
+                frames.append(UnsafeRawBufferPointer(rebasing: rest))
                 rest = rest[rest.endIndex...]
                 dispatchFrames()
             case .terminated:

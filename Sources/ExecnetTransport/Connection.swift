@@ -55,6 +55,10 @@ package final class Connection: @unchecked Sendable {
         var peerExited = false
         var abortReason: String?
         var ended = false
+        /// The I/O thread, once started: bytes it queues (from executor
+        /// jobs and callbacks) are gathered and written when the job or the
+        /// chunk it is handling is done.
+        var ioThread: pthread_t?
     }
 
     package init(
@@ -85,6 +89,7 @@ package final class Connection: @unchecked Sendable {
             executor.wakeup.signal()
         }
         startDetachedThread(name: "execnet-\(name)") { [self] in
+            state.withLock { $0.ioThread = pthread_self() }
             let end = run(onBytes: onBytes)
             finish(end, onEnd: onEnd)
         }
@@ -167,7 +172,8 @@ package final class Connection: @unchecked Sendable {
         guard !bytes.isEmpty else { return }
         tapWritten(bytes)
         var written = 0
-        if state.backlog.isEmpty && state.held.isEmpty {
+        let onIOThread = state.ioThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
+        if state.backlog.isEmpty && state.held.isEmpty && !onIOThread {
             written = try writeSome(bytes, from: 0, &state)
             if written == bytes.count { return }
         }
@@ -178,7 +184,7 @@ package final class Connection: @unchecked Sendable {
             state.backlog.append(Array(bytes[written...]))
         }
         state.queuedBytes += bytes.count - written
-        if wasEmpty { executor.wakeup.signal() }
+        if wasEmpty && !onIOThread { executor.wakeup.signal() }
     }
 
     private func tapWritten(_ bytes: [UInt8]) {
@@ -210,7 +216,7 @@ package final class Connection: @unchecked Sendable {
         let wakeup = executor.wakeup
         var fds = [pollfd](repeating: pollfd(), count: 3)
         while true {
-            _ = executor.runPending()
+            if executor.runPending() { flushBacklog() }
             wakeup.prepareToSleep()
             let plan = state.withLock { state in nextPlan(&state) }
             if executor.hasPending { wakeup.awake(); continue }
@@ -257,6 +263,7 @@ package final class Connection: @unchecked Sendable {
                         let received = UnsafeRawBufferPointer(rebasing: chunk[0..<count])
                         tap?(.read, received)
                         onBytes(received)
+                        flushBacklog()
                     case .nothing:
                         if peerExited { return .endOfStream }
                     case .end(let end):

@@ -13,9 +13,12 @@ import Darwin
 /// which the sanitizer cannot see, so every guarded access is reported as a
 /// race and real races would drown in those reports.
 package final class Locked<Value>: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var value: Value
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline var value: Value
 
+    // Inlinable so that callers in other modules get it specialized: an
+    // unspecialized generic call here cost microseconds per message.
+    @inlinable
     package init(_ value: Value) {
         self.value = value
         mutex = .allocate(capacity: 1)
@@ -29,6 +32,7 @@ package final class Locked<Value>: @unchecked Sendable {
         mutex.deallocate()
     }
 
+    @inlinable
     package func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }

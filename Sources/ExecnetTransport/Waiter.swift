@@ -9,23 +9,26 @@ import Dispatch
 /// Register the waiter where events will find it, then call ``wait(timeout:onTimeout:)``;
 /// an event arriving in between is kept.
 package final class Waiter<Value: Sendable>: @unchecked Sendable {
-    private enum State {
+    @usableFromInline
+    enum State {
         case pending
         case suspended(CheckedContinuation<Value, any Error>)
         case ended(Result<Value, any Error>?)
     }
 
-    private let state = Locked(State.pending)
+    @usableFromInline let state: Locked<State>
 
-    package init() {}
+    @inlinable
+    package init() { state = Locked(State.pending) }
 
     /// Whether the wait has ended (by an event, a timeout or cancellation).
+    @inlinable
     package var hasEnded: Bool {
         state.withLock { if case .ended = $0 { return true } else { return false } }
     }
 
     /// Ends the wait with `result`; false when it had ended already.
-    @discardableResult
+    @inlinable @discardableResult
     package func resume(_ result: Result<Value, any Error>) -> Bool {
         let continuation: CheckedContinuation<Value, any Error>?? = state.withLock { state in
             switch state {
@@ -44,14 +47,15 @@ package final class Waiter<Value: Sendable>: @unchecked Sendable {
         return true
     }
 
-    @discardableResult
+    @inlinable @discardableResult
     package func resume(returning value: Value) -> Bool { resume(.success(value)) }
 
-    @discardableResult
+    @inlinable @discardableResult
     package func resume(throwing error: any Error) -> Bool { resume(.failure(error)) }
 
     /// Suspends until the wait ends. Throws `CancellationError` when the
     /// task is cancelled first, and `onTimeout()` when `timeout` passes first.
+    @inlinable
     package func wait(
         timeout: Duration? = nil, onTimeout: @escaping @Sendable () -> any Error = { WaitTimedOut() }
     ) async throws -> Value {
@@ -83,11 +87,12 @@ package final class Waiter<Value: Sendable>: @unchecked Sendable {
 
 /// What ``Waiter/wait(timeout:onTimeout:)`` throws by default at its timeout.
 package struct WaitTimedOut: Error {
-    package init() {}
+    @inlinable package init() {}
 }
 
 extension Duration {
     /// The duration in seconds, as Dispatch deadlines take it.
+    @inlinable
     package var seconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18

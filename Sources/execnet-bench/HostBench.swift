@@ -18,7 +18,9 @@ let hostUsage = """
       --bulk-echoes N      bulk echoes per run (default 300)
       --fanout N           gateways started together by fanout (default 16)
       --only NAME          run only this workload (startup, startup.matching,
-                           roundtrip, pipelined, bulk, fanout); repeatable
+                           roundtrip, roundtrip.pool, pipelined, bulk, floor
+                           (floor.roundtrip and floor.pipelined), channels64,
+                           fanout, fanout64); repeatable
       --json               one JSON object on stdout instead of text
     """
 
@@ -34,7 +36,10 @@ struct HostOptions {
     var only: Set<String> = []
     var json = false
 
-    static let workloads = ["startup", "startup.matching", "roundtrip", "pipelined", "bulk", "fanout"]
+    static let workloads = [
+        "startup", "startup.matching", "roundtrip", "roundtrip.pool", "pipelined", "bulk", "floor", "channels64",
+        "fanout", "fanout64",
+    ]
 
     func runs(_ workload: String) -> Bool { only.isEmpty || only.contains(workload) }
 }
@@ -170,18 +175,29 @@ func hostBench(_ options: HostOptions) async throws -> HostReport {
     if options.runs("startup.matching") {
         workloads["startup.matching"] = try await startup(spec: spec, options: GatewayOptions(), runs: options.startupRuns)
     }
-    let streaming = ["roundtrip", "pipelined", "bulk"].filter(options.runs)
+    let streaming = ["roundtrip", "roundtrip.pool", "pipelined", "bulk", "channels64"].filter(options.runs)
     if !streaming.isEmpty {
         let group = Group(options: exact)
         let gateway = try await group.makeGateway(spec)
         if options.runs("roundtrip") {
-            workloads["roundtrip"] = try await echoWorkload(gateway, reps: options.reps) { channel in
+            // On the gateway's own executor: each echo resumes the loop on
+            // the thread that read it (see Gateway.executor).
+            workloads["roundtrip"] = try await withTaskExecutorPreference(gateway.executor) {
+                try await echoWorkload(gateway, reps: options.reps) { channel in
+                    try await roundtrip(channel, count: options.count)
+                }
+            }
+        }
+        if options.runs("roundtrip.pool") {
+            workloads["roundtrip.pool"] = try await echoWorkload(gateway, reps: options.reps) { channel in
                 try await roundtrip(channel, count: options.count)
             }
         }
         if options.runs("pipelined") {
-            workloads["pipelined"] = try await echoWorkload(gateway, reps: options.reps) { channel in
-                try await pipelined(channel, count: options.count)
+            workloads["pipelined"] = try await withTaskExecutorPreference(gateway.executor) {
+                try await echoWorkload(gateway, reps: options.reps) { channel in
+                    try await pipelined(channel, count: options.count)
+                }
             }
         }
         if options.runs("bulk") {
@@ -190,7 +206,33 @@ func hostBench(_ options: HostOptions) async throws -> HostReport {
                 try await bulk(channel, payload: payload, size: options.bulkBytes, echoes: options.bulkEchoes)
             }
         }
+        if options.runs("channels64") {
+            workloads["channels64"] = try await channels(gateway, channels: 64, items: 2000, reps: options.reps)
+        }
         await group.terminate(timeout: .seconds(10))
+    }
+    if options.runs("floor") {
+        let floor = try FloorHost(python: options.python, base: base)
+        let frames = try FloorHost.frames(count: options.count)
+        for (name, run) in [("floor.roundtrip", floor.roundtrip), ("floor.pipelined", floor.pipelined)] {
+            let warmup = try run(frames).seconds
+            var seconds: [Double] = []
+            let cpu = processCPUSeconds()
+            for _ in 0..<options.reps { seconds.append(try run(frames).seconds) }
+            workloads[name] = HostTiming(warmup_s: warmup, seconds: seconds, cpu_s: processCPUSeconds() - cpu)
+        }
+        floor.close()
+        _ = try await floor.process.waitForExit()
+    }
+    for (name, n) in [("fanout64", 64)] where options.runs(name) {
+        let warmup = try await fanout(spec: spec, options: exact, gateways: n).seconds
+        var seconds: [Double] = []
+        let cpu = processCPUSeconds()
+        let remote = childrenCPUSeconds()
+        for _ in 0..<options.reps { seconds.append(try await fanout(spec: spec, options: exact, gateways: n).seconds) }
+        workloads[name] = HostTiming(
+            warmup_s: warmup, seconds: seconds, cpu_s: processCPUSeconds() - cpu,
+            remote_cpu_s: childrenCPUSeconds() - remote)
     }
     if options.runs("fanout") {
         let n = options.fanout
@@ -267,6 +309,31 @@ func roundtrip(_ channel: Channel, count: Int) async throws -> Duration {
         }
     }
     return clock.now - start
+}
+
+/// `channels` echo channels on one gateway, each driven by its own task
+/// through `items` round trips, all at once.
+func channels(_ gateway: Gateway, channels: Int, items: Int, reps: Int) async throws -> HostTiming {
+    var echoes: [Channel] = []
+    for _ in 0..<channels { echoes.append(try await gateway.remoteExec(echoSource)) }
+    let all = echoes
+    func once() async throws -> Double {
+        let start = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for channel in all {
+                tasks.addTask { _ = try await roundtrip(channel, count: items) }
+            }
+            try await tasks.waitForAll()
+        }
+        return (clock.now - start).seconds
+    }
+    let warmup = try await once()
+    var seconds: [Double] = []
+    let cpu = processCPUSeconds()
+    for _ in 0..<reps { seconds.append(try await once()) }
+    let used = processCPUSeconds() - cpu
+    for channel in all { try channel.close() }
+    return HostTiming(warmup_s: warmup, seconds: seconds, cpu_s: used)
 }
 
 /// `count` ints sent without waiting, then all received.

@@ -56,11 +56,21 @@ public struct FrameReader: Sendable {
     public var bufferedByteCount: Int { buffer.count - readIndex }
 
     public mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        compact()
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// The same for raw memory, copied in one go (the reader's hot path).
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        compact()
+        buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
+    }
+
+    private mutating func compact() {
         if readIndex > 0 && readIndex >= buffer.count / 2 {
             buffer.removeSubrange(0..<readIndex)
             readIndex = 0
         }
-        buffer.append(contentsOf: bytes)
     }
 
     /// The next complete message, or nil until more bytes arrive.
