@@ -68,7 +68,7 @@ extension Gateway {
         receiver.start()
         let bootstrap = Bootstrap(
             core: core, receiver: receiver, program: program, options: options, plainPopen: spec.popen && spec.python == nil,
-            execmodel: execmodel)
+            dontWriteBytecode: spec.dontWriteBytecode, execmodel: execmodel)
         let report: BootstrapReport
         do {
             report = try await bootstrap.run()

@@ -18,12 +18,16 @@ public struct GatewayOptions: Sendable {
     /// Bytes a gateway queues for writing before `send` waits for the
     /// remote to drain them.
     public var outboundQueueLimit: Int
+    /// Whether the default bootstrap may run gateway_base from code a local
+    /// remote compiled once and stored in the cache (see protocol-spec.md
+    /// §3.3); `.exact` mode never does.
+    public var compiledCodeCache: Bool
     /// Sees every byte written and read, for recording sessions.
     public var tap: (@Sendable (TapDirection, [UInt8]) -> Void)?
 
     public init(
         bootstrap: BootstrapMode? = nil, defaultPython: String = "python3", forwardsStandardError: Bool = true,
-        bootstrapTimeout: Duration = .seconds(30), outboundQueueLimit: Int = 4 << 20,
+        bootstrapTimeout: Duration = .seconds(30), outboundQueueLimit: Int = 4 << 20, compiledCodeCache: Bool = true,
         tap: (@Sendable (TapDirection, [UInt8]) -> Void)? = nil
     ) {
         self.bootstrap = bootstrap
@@ -31,6 +35,7 @@ public struct GatewayOptions: Sendable {
         self.forwardsStandardError = forwardsStandardError
         self.bootstrapTimeout = bootstrapTimeout
         self.outboundQueueLimit = outboundQueueLimit
+        self.compiledCodeCache = compiledCodeCache
         self.tap = tap
     }
 }

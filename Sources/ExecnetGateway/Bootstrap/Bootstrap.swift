@@ -23,6 +23,7 @@ struct Bootstrap {
     let program: String
     let options: GatewayOptions
     let plainPopen: Bool
+    let dontWriteBytecode: Bool
     let execmodel: String
 
     func run() async throws -> BootstrapReport {
@@ -66,7 +67,12 @@ struct Bootstrap {
                 let base = try await GatewayBaseSources.gatewayBase(
                     for: probe, localPythons: Array(Set(["python3", options.defaultPython])), gatewayID: core.id)
                 report.gatewayBase = base
-                line = BootstrapLines.exec(base, id: core.id, execmodel: execmodel)
+                if options.compiledCodeCache && core.transport is PopenTransport {
+                    line = CompiledCodeCache.line(
+                        for: base, probe: probe, id: core.id, execmodel: execmodel, mayWrite: !dontWriteBytecode)
+                } else {
+                    line = BootstrapLines.exec(base, id: core.id, execmodel: execmodel)
+                }
             }
         }
         try write(line)

@@ -24,13 +24,18 @@ package enum BootstrapLines {
     }
 
     package static func exec(_ base: GatewayBase, id: String, execmodel: String) -> [UInt8] {
-        frame([
-            base.source,
+        frame([base.source] + serving(id: id, execmodel: execmodel))
+    }
+
+    /// What follows gateway_base's definitions in an exec-mode line: stock's
+    /// popen start-up, the acknowledgement, then serving.
+    static func serving(id: String, execmodel: String) -> [String] {
+        [
             "execmodel = get_execmodel(\(pythonRepr(execmodel)))",
             "io = init_popen_io(execmodel)",
             "io.write('1'.encode('ascii'))",
             "serve(io, id='\(id)-worker')",
-        ])
+        ]
     }
 
     package static func importing(directory: String?, id: String, execmodel: String) -> [UInt8] {
@@ -77,27 +82,28 @@ package enum BootstrapLines {
         "                break",
         "    except Exception:",
         "        pass",
-        "    sys.stdout.write('\(probeMarker) %d.%d.%d %s %s\\n' % (v[0], v[1], v[2], name, found))",
+        "    sys.stdout.write('\(probeMarker) %d.%d.%d %s %x %s\\n' % (v[0], v[1], v[2], name, sys.hexversion, found))",
         "    sys.stdout.flush()",
         "_execnet_swift_probe()",
         "del _execnet_swift_probe",
         "exec(eval(sys.stdin.readline()))",
     ])
 
-    /// Parses `execnet-swift-probe 3.11.7 cpython 2.1.2 /path/to/execnet`
-    /// (`- -` when no execnet was found).
+    /// Parses `execnet-swift-probe 3.11.7 cpython 30b07f0 2.1.2 /path/to/execnet`:
+    /// version, implementation, `sys.hexversion` in hex, then the execnet
+    /// found (`- -` when none was).
     static func parseProbeReply(_ line: String) -> ProbeReport? {
-        let words = line.split(separator: " ", maxSplits: 4)
-        guard words.count >= 3, words[0] == probeMarker else { return nil }
+        let words = line.split(separator: " ", maxSplits: 5)
+        guard words.count >= 4, words[0] == probeMarker else { return nil }
         let numbers = words[1].split(separator: ".").compactMap { Int($0) }
-        guard numbers.count == 3 else { return nil }
+        guard numbers.count == 3, words[3].allSatisfy(\.isHexDigit) else { return nil }
         var installed: InstalledExecnet?
-        if words.count == 5, words[3] != "-" {
-            installed = InstalledExecnet(version: words[3] == "?" ? nil : String(words[3]), directory: String(words[4]))
+        if words.count == 6, words[4] != "-" {
+            installed = InstalledExecnet(version: words[4] == "?" ? nil : String(words[4]), directory: String(words[5]))
         }
         return ProbeReport(
             python: PythonVersion(major: numbers[0], minor: numbers[1], micro: numbers[2]),
-            implementation: String(words[2]), installed: installed)
+            implementation: String(words[2]), hexVersion: String(words[3]), installed: installed)
     }
 
     /// The newest gateway_base among `bases` that runs on `python`.
@@ -119,6 +125,8 @@ extension Array where Element == Int {
 struct ProbeReport: Sendable {
     var python: PythonVersion
     var implementation: String
+    /// `sys.hexversion`, in hex: the exact build, down to its release level.
+    var hexVersion: String
     var installed: InstalledExecnet?
 }
 
