@@ -7,12 +7,12 @@ import Testing
 /// What the hang tests share: interpreters, a deadline that fails a test
 /// instead of letting it hang, and looks at processes from outside.
 enum HangSupport {
-    /// Real interpreters (no pyenv shim in between), newest 3.x first, and 2.7 when present.
-    static let interpreters: [Interpreter] = (try? Interpreter.discover()) ?? []
-    static var python3: String {
-        interpreters.filter { $0.major == 3 }.max { ($0.minor) < ($1.minor) }?.path ?? "python3"
-    }
-    static var python27: String? { interpreters.first { $0.major == 2 }?.path }
+    /// `python3` from PATH. (Discovering the real interpreters runs
+    /// processes synchronously; done inside a running test it would hold
+    /// threads of the shared pool while other tests' deadlines run.)
+    static let python3 = "python3"
+    /// Python 2.7, when present; looked up at test discovery only.
+    static var python27: String? { ((try? Interpreter.discover()) ?? []).first { $0.major == 2 }?.path }
 
     static func options(timeout: Duration = .seconds(30)) async throws -> GatewayOptions {
         GatewayOptions(

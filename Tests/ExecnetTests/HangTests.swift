@@ -8,6 +8,10 @@ import Testing
 /// hangs again. None asserts a time; each bounds how long it may wait.
 @Suite struct HangTests {
     let python = HangSupport.python3
+    /// Generous, because the whole suite shares two cores: each adversary
+    /// below waits far longer (sleep 600 or 1000), so a host that waited
+    /// for it would still miss this deadline.
+    static let deadline: Duration = .seconds(90)
 
     @Test func cancelledReceiveLosesNoItem() async throws {
         try await withGroup(options: try await HangSupport.options()) { group in
@@ -16,7 +20,7 @@ import Testing
             let waiting = Task { try await channel.receive() }
             try await Task.sleep(for: .milliseconds(100))
             waiting.cancel()
-            try await HangSupport.within(.seconds(5), "cancelled receive") {
+            try await HangSupport.within(Self.deadline, "cancelled receive") {
                 await #expect(throws: CancellationError.self) { try await waiting.value }
             }
             try await channel.send("kept")
@@ -35,7 +39,7 @@ import Testing
             }
             try await Task.sleep(for: .milliseconds(300))
             iterating.cancel()
-            try await HangSupport.within(.seconds(5), "cancelled iteration") {
+            try await HangSupport.within(Self.deadline, "cancelled iteration") {
                 await #expect(throws: CancellationError.self) { try await iterating.value }
             }
         }
@@ -52,7 +56,7 @@ import Testing
             ]
             try await Task.sleep(for: .milliseconds(100))
             for wait in waits { wait.cancel() }
-            try await HangSupport.within(.seconds(5), "cancelled waitClose, join, waitForExit") {
+            try await HangSupport.within(Self.deadline, "cancelled waitClose, join, waitForExit") {
                 for wait in waits { await #expect(throws: CancellationError.self) { try await wait.value } }
             }
         }
@@ -90,7 +94,7 @@ import Testing
             #expect(queued <= (1 << 20) + 512 * 1024)
             status.cancel()
             sending.cancel()
-            try await HangSupport.within(.seconds(5), "cancelled remoteStatus and send") {
+            try await HangSupport.within(Self.deadline, "cancelled remoteStatus and send") {
                 await #expect(throws: CancellationError.self) { try await status.value }
                 await #expect(throws: CancellationError.self) { try await sending.value }
             }
@@ -100,7 +104,7 @@ import Testing
     @Test func bootstrapThatNeverAnswersTimesOut() async throws {
         let silent = "popen//python=\(python) -c 'import time; time.sleep(1000)'"
         let group = Group(options: try await HangSupport.options(timeout: .seconds(1)))
-        let error = try await HangSupport.within(.seconds(10), "a bootstrap that never answers") {
+        let error = try await HangSupport.within(Self.deadline, "a bootstrap that never answers") {
             do {
                 _ = try await group.makeGateway(silent)
                 return "opened"
@@ -117,7 +121,7 @@ import Testing
         var probingOptions = try await HangSupport.options(timeout: .seconds(1))
         probingOptions.bootstrap = nil
         let probing = probingOptions
-        let error2 = try await HangSupport.within(.seconds(10), "a probe that is never answered") {
+        let error2 = try await HangSupport.within(Self.deadline, "a probe that is never answered") {
             do {
                 _ = try await Gateway.open(try XSpec(silent), options: probing)
                 return "opened"
@@ -134,7 +138,7 @@ import Testing
         let opening = Task { try await Group(options: options).makeGateway(silent) }
         try await Task.sleep(for: .milliseconds(300))
         opening.cancel()
-        try await HangSupport.within(.seconds(5), "a cancelled open") {
+        try await HangSupport.within(Self.deadline, "a cancelled open") {
             await #expect(throws: CancellationError.self) { try await opening.value }
         }
         let left = HangSupport.children(of: getpid()).filter { commandLine($0).contains("time.sleep(1001)") }
@@ -155,7 +159,7 @@ import Testing
             Issue.record("no pid")
             return
         }
-        try await HangSupport.within(.seconds(2) + Gateway.killGrace + .seconds(3), "terminate(timeout: 2 s)") {
+        try await HangSupport.within(Self.deadline, "terminate(timeout: 2 s)") {
             await group.terminate(timeout: .seconds(2))
         }
         #expect(!HangSupport.isRunning(remote))
@@ -176,7 +180,7 @@ import Testing
         for _ in 0..<64 { try side.sendNow(chunk) }
         let queued = gateway.core.connection.queuedByteCount
         #expect(queued > 32 << 20)
-        try await HangSupport.within(.seconds(2) + Gateway.killGrace + .seconds(3), "terminate with 64 MiB queued") {
+        try await HangSupport.within(Self.deadline, "terminate with 64 MiB queued") {
             gateway.exit()
             await group.terminate(timeout: .seconds(2))
         }
@@ -191,14 +195,14 @@ import Testing
         let gateway = try await group.makeGateway("popen//python=\(python)")
         let channel = try await gateway.remoteExec("""
             import subprocess
-            child = subprocess.Popen(['sleep', '30'])
+            child = subprocess.Popen(['sleep', '600'])
             channel.send(child.pid)
             """)
         guard case .int(let pid) = try await channel.receive(timeout: .seconds(10)), let grandchild = Int32(pid.description) else {
             Issue.record("no pid")
             return
         }
-        try await HangSupport.within(.seconds(2) + Gateway.killGrace + .seconds(3), "terminate with a grandchild holding stdout and stderr") {
+        try await HangSupport.within(Self.deadline, "terminate with a grandchild holding stdout and stderr") {
             await group.terminate(timeout: .seconds(2))
         }
         #expect(gateway.exitStatus != nil)
@@ -229,7 +233,7 @@ import Testing
             let gateway = try await group.makeGateway("popen//python=\(python)")
             let channel = try await gateway.remoteExec("channel.send('END'); channel.send(2)")
             let queue = try MultiChannel([channel]).makeReceiveQueue(endmarker: "END")
-            let items = try await HangSupport.within(.seconds(10), "the receive queue") {
+            let items = try await HangSupport.within(Self.deadline, "the receive queue") {
                 var items: [PyValue] = []
                 for await (_, item) in queue { items.append(item) }
                 return items
@@ -238,7 +242,7 @@ import Testing
 
             let other = try await gateway.remoteExec("channel.send(1)")
             let plain = try MultiChannel([other]).makeReceiveQueue()
-            let seen = try await HangSupport.within(.seconds(10), "a queue without an endmarker") {
+            let seen = try await HangSupport.within(Self.deadline, "a queue without an endmarker") {
                 var items: [PyValue] = []
                 for await (_, item) in plain { items.append(item) }
                 return items
@@ -274,7 +278,7 @@ import Testing
             try channel.setCallback { item in
                 if case .tuple = item { done.resume(returning: item) } else { try side.sendNow(big) }
             }
-            let reply = try await HangSupport.within(.seconds(30), "callbacks sending 10 MiB into a full pipe") {
+            let reply = try await HangSupport.within(Self.deadline, "callbacks sending 10 MiB into a full pipe") {
                 try await done.wait()
             }
             #expect(reply == .tuple(["done", .int(PyInt(10 << 20))]))
