@@ -5,31 +5,33 @@ import Testing
 /// compiling and true.
 @Suite struct ReadmeHostExampleTests {
     @Test func drivingPythonExampleHolds() async throws {
-        let group = Group()
-        let gateway = try await group.makeGateway("popen//python=python3")
-        let channel = try await gateway.remoteExec("""
-            for item in channel:
-                if item == "boom":
-                    raise ValueError(item)
-                channel.send(("echo", item))
-            """)
-        try await channel.send(["id": 7, "tags": ["a", "b"]])
-        let first = try await channel.receive(timeout: .seconds(5))
-        #expect(first.description == "('echo', {'id': 7, 'tags': ['a', 'b']})")
-        try await channel.send(1)
-        try await channel.send("two")
-        try await channel.send("boom")
-        var echoed: [String] = []
-        var remoteError: RemoteError?
-        do {
-            for try await item in channel { echoed.append(item.description) }
-        } catch let error as RemoteError {
-            remoteError = error
+        let gateway = try await withGroup { group in
+            let gateway = try await group.makeGateway("popen//python=python3")
+            let channel = try await gateway.remoteExec("""
+                for item in channel:
+                    if item == "boom":
+                        raise ValueError(item)
+                    channel.send(("echo", item))
+                """)
+            try await channel.send(["id": 7, "tags": ["a", "b"]])
+            let first = try await channel.receive(timeout: .seconds(5))
+            #expect(first.description == "('echo', {'id': 7, 'tags': ['a', 'b']})")
+            try await channel.send(1)
+            try await channel.send("two")
+            try await channel.send("boom")
+            var echoed: [String] = []
+            var remoteError: RemoteError?
+            do {
+                for try await item in channel { echoed.append(item.description) }
+            } catch let error as RemoteError {
+                remoteError = error
+            }
+            #expect(echoed == ["('echo', 1)", "('echo', 'two')"])
+            #expect(remoteError?.formatted.contains("ValueError: boom") == true)
+            return gateway
         }
-        #expect(echoed == ["('echo', 1)", "('echo', 'two')"])
-        #expect(remoteError?.formatted.contains("ValueError: boom") == true)
-        await group.terminate(timeout: .seconds(5))
-        #expect(group.isEmpty && !gateway.hasReceiver)
+        // withGroup ended it.
+        #expect(!gateway.hasReceiver && gateway.exitStatus != nil)
     }
 
     @Test func bootstrapSnippetHolds() async throws {
