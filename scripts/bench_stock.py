@@ -24,8 +24,24 @@ python=PATH")`, exec-mode bootstrap of its gateway_base) with the workloads
 Sources/execnet-bench/HostBench.swift runs on the Swift host, and prints the
 same JSON shape: for each workload a warm-up run, then the timed runs in
 seconds. As for codec, the cyclic garbage collector is off while timing.
-fanout starts its gateways one after the other, as a user of stock's
-Group.makegateway writes it; fanout.threads starts each from its own thread.
+Workloads (--only NAME, repeatable; all of them by default):
+
+  startup          group + makegateway + remote_exec + receive, from nothing
+                   (--startup-runs timed runs; through_terminate_s as well)
+  roundtrip        --count ints echoed one at a time through one channel
+  pipelined        --count ints sent without waiting, then all received
+  bulk             a --bulk-bytes bytes value echoed --bulk-echoes times
+  channels64       64 echo channels on one gateway, each driven by its own
+                   thread through 2,000 round trips of one int, all at once
+  fanout           --fanout gateways started one after the other (sequential
+                   makegateway calls, as a user of stock's Group writes it),
+                   each answers once, then the group is terminated
+  fanout.threads   the same, each makegateway from its own thread
+  fanout64         fanout with 64 gateways (sequential makegateway calls)
+  fanout64.threads fanout.threads with 64 gateways
+
+The startup and fanout workloads also report remote_cpu_s, the CPU time of
+the remote interpreters they started and reaped.
 
 Lives next to scripts/bench; a future benchmark adds a subcommand here.
 """
@@ -136,7 +152,58 @@ for x in channel:
     channel.send(x)
 """
 
-HOST_WORKLOADS = ["startup", "roundtrip", "pipelined", "bulk", "fanout", "fanout.threads"]
+HOST_WORKLOADS = ["startup", "roundtrip", "pipelined", "bulk", "channels64",
+                  "fanout", "fanout.threads", "fanout64", "fanout64.threads"]
+CHANNELS = 64  # channels64: echo channels on one gateway ...
+CHANNEL_ITEMS = 2000  # ... each driven through this many round trips per run
+FANOUT_WIDE = 64  # gateways of fanout64 and fanout64.threads
+
+
+def channels_workload(execnet, spec, timed, reps):
+    """channels64: CHANNELS echo channels on one gateway, opened once; each
+    timed run starts one thread per channel, releases them all together and
+    ends when the last has done its CHANNEL_ITEMS round trips (send one int,
+    receive it back). Starting the threads is outside the clock."""
+    clock = time.perf_counter
+    group = execnet.Group()
+    gw = group.makegateway(spec)
+    channels = [gw.remote_exec(ECHO_SOURCE) for _ in range(CHANNELS)]
+
+    def drive(channel, barrier, failures):
+        send, receive = channel.send, channel.receive
+        try:
+            barrier.wait()
+            for i in range(CHANNEL_ITEMS):
+                send(i)
+                value = receive()
+                if value != i:
+                    raise ValueError("sent %d, received %r" % (i, value))
+        except BaseException as error:  # reported after the join
+            failures.append(error)
+
+    def once():
+        barrier = threading.Barrier(CHANNELS + 1)
+        failures = []
+        threads = [threading.Thread(target=drive, args=(channel, barrier, failures))
+                   for channel in channels]
+        for thread in threads:
+            thread.start()
+        start = clock()
+        barrier.wait()  # the last to arrive: releases every thread
+        for thread in threads:
+            thread.join()
+        elapsed = clock() - start
+        if failures:
+            raise SystemExit("bench_stock: channels64 failed: %r" % (failures[0],))
+        return elapsed
+
+    result = timed(once, reps)
+    for channel in channels:
+        channel.close()
+    for channel in channels:
+        channel.waitclose(timeout=10)
+    group.terminate(timeout=10)
+    return result
 
 
 def run_host(args):
@@ -242,46 +309,52 @@ def run_host(args):
                 workloads[name] = echo_workload(run)
         group.terminate(timeout=10)
 
+    if "channels64" in only:
+        workloads["channels64"] = channels_workload(execnet, spec, timed, args.reps)
+
     def answer_once(gw):
         value = gw.remote_exec("channel.send(1)").receive()
         if value != 1:
             raise SystemExit("bench_stock: fanout received %r, not 1" % (value,))
 
-    if "fanout" in only:
-        def fanout_sequential():
-            start = clock()
-            group = execnet.Group()
-            for _ in range(args.fanout):
+    def fanout_sequential(gateways):
+        start = clock()
+        group = execnet.Group()
+        for _ in range(gateways):
+            answer_once(group.makegateway(spec))
+        group.terminate(timeout=10)
+        return clock() - start
+
+    def fanout_threads(gateways):
+        start = clock()
+        group = execnet.Group()
+        failures = []
+
+        def one():
+            try:
                 answer_once(group.makegateway(spec))
-            group.terminate(timeout=10)
-            return clock() - start
+            except BaseException as error:  # reported after the join
+                failures.append(error)
 
-        workloads["fanout"] = timed(fanout_sequential, args.reps, remote=True)
+        threads = [threading.Thread(target=one) for _ in range(gateways)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        group.terminate(timeout=10)
+        elapsed = clock() - start
+        if failures:
+            raise SystemExit("bench_stock: fanout.threads (%d gateways) failed: %r"
+                             % (gateways, failures[0]))
+        return elapsed
 
-    if "fanout.threads" in only:
-        def fanout_threads():
-            start = clock()
-            group = execnet.Group()
-            failures = []
-
-            def one():
-                try:
-                    answer_once(group.makegateway(spec))
-                except BaseException as error:  # reported after the join
-                    failures.append(error)
-
-            threads = [threading.Thread(target=one) for _ in range(args.fanout)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            group.terminate(timeout=10)
-            elapsed = clock() - start
-            if failures:
-                raise SystemExit("bench_stock: fanout.threads failed: %r" % (failures[0],))
-            return elapsed
-
-        workloads["fanout.threads"] = timed(fanout_threads, args.reps, remote=True)
+    for name, run, gateways in (
+            ("fanout", fanout_sequential, args.fanout),
+            ("fanout.threads", fanout_threads, args.fanout),
+            ("fanout64", fanout_sequential, FANOUT_WIDE),
+            ("fanout64.threads", fanout_threads, FANOUT_WIDE)):
+        if name in only:
+            workloads[name] = timed(lambda run=run, n=gateways: run(n), args.reps, remote=True)
 
     result = {
         "host": "stock execnet %s on %s %s" % (

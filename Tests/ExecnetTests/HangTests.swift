@@ -65,7 +65,7 @@ import Testing
     /// Once the host sends on `side`, the remote's receiver thread blocks
     /// in a callback and reads nothing more: STATUS goes unanswered and the
     /// pipe fills up.
-    static let stopReading = """
+    static let stopReadingSource = """
         import threading
         never = threading.Event()
         side = channel.receive()
@@ -74,16 +74,23 @@ import Testing
         never.wait()
         """
 
+    /// Makes `gateway`'s remote stop reading; returns the channel that
+    /// stopped it, for sending what will pile up.
+    static func stopReading(on gateway: Gateway) async throws -> Channel {
+        let channel = try await gateway.remoteExec(stopReadingSource)
+        let side = try gateway.newChannel()
+        try await channel.send(side.value)
+        #expect(try await channel.receive(timeout: .seconds(10)) == "blocked")
+        try await side.send("stop")
+        return side
+    }
+
     @Test func cancelledStatusAndSuspendedSendThrowCancellation() async throws {
         var options = try await HangSupport.options()
         options.outboundQueueLimit = 1 << 20
         try await withGroup(options: options, terminateTimeout: .seconds(2)) { group in
             let gateway = try await group.makeGateway("popen//python=\(python)")
-            let channel = try await gateway.remoteExec(Self.stopReading)
-            let side = try gateway.newChannel()
-            try await channel.send(side.value)
-            #expect(try await channel.receive(timeout: .seconds(10)) == "blocked")
-            try await side.send("stop")
+            let side = try await Self.stopReading(on: gateway)
             let status = Task { _ = try await gateway.remoteStatus() }
             let payload = PyValue.bytes([UInt8](repeating: 7, count: 256 * 1024))
             let sending = Task {
@@ -171,11 +178,7 @@ import Testing
         options.outboundQueueLimit = 1 << 20
         let group = Group(options: options)
         let gateway = try await group.makeGateway("popen//python=\(python)")
-        let channel = try await gateway.remoteExec(Self.stopReading)
-        let side = try gateway.newChannel()
-        try await channel.send(side.value)
-        #expect(try await channel.receive(timeout: .seconds(10)) == "blocked")
-        try await side.send("stop")
+        let side = try await Self.stopReading(on: gateway)
         let chunk = PyValue.bytes([UInt8](repeating: 1, count: 1 << 20))
         for _ in 0..<64 { try side.sendNow(chunk) }
         let queued = gateway.core.connection.queuedByteCount
