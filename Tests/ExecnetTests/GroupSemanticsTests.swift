@@ -41,12 +41,16 @@ import Testing
 
     @Test func groupOfSpecsEndsWhatItStartedWhenOneFails() async throws {
         let options = try await HangSupport.options()
+        // -X takes any name: it marks the first gateway's process for /proc.
+        let marker = "execnet_group_marker_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
         await #expect(throws: GatewayError.self) {
-            _ = try await Group(specs: ["popen//python=\(python)", "popen//python=/nonexistent/python"], options: options)
+            _ = try await Group(specs: ["popen//python=\(python) -X \(marker)", "popen//python=/nonexistent/python"], options: options)
         }
-        let left = HangSupport.children(of: getpid()).filter { HangSupport.isRunning($0) }
-        // Other tests run gateways concurrently; none of ours may be among them for long.
-        _ = left
+        let marked = HangSupport.children(of: getpid()).filter { pid in
+            let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
+            return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(marker)
+        }
+        #expect(await HangSupport.allEnd(marked, within: .seconds(5)), "left running: \(marked)")
     }
 
     @Test func errorsNameTheirGatewayAndPrintReadably() async throws {
