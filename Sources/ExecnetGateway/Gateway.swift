@@ -176,14 +176,7 @@ public final class Gateway: Sendable, CustomStringConvertible {
 
     private func waitForExitStatus(timeout: Duration?) async throws -> Bool {
         guard let process = core.transport.process else { return true }
-        let waiter = Waiter<ExitStatus>()
-        process.onExit { waiter.resume(returning: $0) }
-        do {
-            _ = try await waiter.wait(timeout: timeout)
-            return true
-        } catch is WaitTimedOut {
-            return false
-        }
+        return try await process.exitStatus(within: timeout) != nil
     }
 
     /// Whether the receiver still runs.

@@ -47,7 +47,7 @@ final class Receiver: @unchecked Sendable {
                     line.append(contentsOf: rest)
                     rest = rest[rest.endIndex...]
                     if line.count > Self.probeReplyLimit {
-                        fail(acknowledging: false, "the version probe's answer is longer than \(Self.probeReplyLimit) bytes")
+                        fail("the version probe's answer is longer than \(Self.probeReplyLimit) bytes")
                         return
                     }
                     phase = .probeReply(line)
@@ -57,7 +57,7 @@ final class Receiver: @unchecked Sendable {
                 rest = rest.dropFirst()
                 guard byte == UInt8(ascii: "1") else {
                     let shown = pythonRepr(String(decoding: [byte], as: UTF8.self))
-                    fail(acknowledging: true, "expected the acknowledgement byte '1', got \(shown)")
+                    fail("expected the acknowledgement byte '1', got \(shown)")
                     return
                 }
                 phase = .messages
@@ -92,7 +92,7 @@ final class Receiver: @unchecked Sendable {
         }
     }
 
-    private func fail(acknowledging: Bool, _ detail: String) {
+    private func fail(_ detail: String) {
         let problem = BootstrapInterrupted(detail: detail)
         probeReply.resume(throwing: problem)
         acknowledged.resume(throwing: problem)

@@ -348,7 +348,7 @@ package final class Connection: @unchecked Sendable {
                 }
             } while n < 0 && errno == EINTR
             let code = errno
-            let (admitted, full) = state.withLock { state -> ([Waiter<Void>], Bool) in
+            let full = state.withLock { state -> Bool in
                 if n < 0 {
                     if code != EAGAIN && code != EWOULDBLOCK {
                         state.writeFailure = TransportError(
@@ -360,12 +360,12 @@ package final class Connection: @unchecked Sendable {
                         state.roomWaiters = []
                         for waiter in failed { waiter.resume(throwing: state.writeFailure!) }
                     }
-                    return ([], true)
+                    return true
                 }
                 consume(n, &state)
-                return (admitWaiters(&state), n < batch.bytes.count - batch.offset)
+                admitWaiters(&state)
+                return n < batch.bytes.count - batch.offset
             }
-            _ = admitted
             if full { return }
         }
     }
@@ -387,8 +387,7 @@ package final class Connection: @unchecked Sendable {
     }
 
     /// Under the lock: lets waiting senders in, in order, while there is room.
-    private func admitWaiters(_ state: inout State) -> [Waiter<Void>] {
-        var admitted: [Waiter<Void>] = []
+    private func admitWaiters(_ state: inout State) {
         while let first = state.roomWaiters.first {
             if first.waiter.hasEnded {
                 state.roomWaiters.removeFirst()
@@ -400,10 +399,8 @@ package final class Connection: @unchecked Sendable {
                 tapWritten(first.bytes)
                 state.backlog.append(first.bytes)
                 state.queuedBytes += first.bytes.count
-                admitted.append(first.waiter)
             }
         }
-        return admitted
     }
 
     private func finish(_ end: ConnectionEnd, onEnd: @Sendable (ConnectionEnd) -> Void) {

@@ -25,11 +25,30 @@ public protocol GatewayTransport: AnyObject, Sendable {
     var process: (any TransportProcess)? { get }
     /// What the far end reported out of band lately (a child's stderr tail).
     var diagnostics: String { get }
+    /// Waits, at most `limit`, until everything the far end reported out of
+    /// band has arrived (a child's stderr reached its end), so that errors
+    /// quote all of it.
+    func settleDiagnostics(within limit: Duration) async
 }
 
 extension GatewayTransport {
     public var process: (any TransportProcess)? { nil }
     public var diagnostics: String { "" }
+    public func settleDiagnostics(within limit: Duration) async {}
+}
+
+extension TransportProcess {
+    /// Waits at most `timeout` (nil: as long as it takes) for the process
+    /// to end; nil when the timeout passed first. Throws `CancellationError`.
+    package func exitStatus(within timeout: Duration?) async throws -> ExitStatus? {
+        let waiter = Waiter<ExitStatus>()
+        onExit { waiter.resume(returning: $0) }
+        do {
+            return try await waiter.wait(timeout: timeout)
+        } catch is WaitTimedOut {
+            return nil
+        }
+    }
 }
 
 /// A process at the far end of a transport.

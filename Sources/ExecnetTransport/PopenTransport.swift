@@ -16,6 +16,8 @@ package final class PopenTransport: GatewayTransport {
     package let child: ChildProcess
     private let open = Locked((input: true, output: true))
     private let stderrTail = Locked<[UInt8]>([])
+    /// Whether stderr reached its end, and who waits for that.
+    private let stderrDrained = Locked((done: false, waiters: [Waiter<Void>]()))
 
     static let stderrTailLimit = 64 * 1024
 
@@ -34,8 +36,14 @@ package final class PopenTransport: GatewayTransport {
         outputDescriptor = spawned.standardInput
         child = ChildProcess(pid: spawned.pid)
         let errorFD = spawned.standardError
-        startDetachedThread(name: "execnet-stderr") { [stderrTail] in
+        startDetachedThread(name: "execnet-stderr") { [stderrTail, stderrDrained] in
             Self.drainStandardError(errorFD, forward: forwardStandardError, into: stderrTail)
+            let waiters = stderrDrained.withLock { state in
+                state.done = true
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume(returning: ()) }
         }
     }
 
@@ -62,6 +70,16 @@ package final class PopenTransport: GatewayTransport {
 
     package var diagnostics: String {
         String(decoding: stderrTail.withLock { $0 }, as: UTF8.self)
+    }
+
+    package func settleDiagnostics(within limit: Duration) async {
+        // A grandchild holding stderr keeps it open: then the limit ends the wait.
+        let settled = Waiter<Void>()
+        let done = stderrDrained.withLock { state in
+            if !state.done { state.waiters.append(settled) }
+            return state.done
+        }
+        if !done { _ = try? await settled.wait(timeout: limit) }
     }
 
     private static func drainStandardError(_ fd: Int32, forward: Bool, into tail: Locked<[UInt8]>) {

@@ -34,9 +34,8 @@ package final class ChildProcess: TransportProcess {
     }
 
     package func waitForExit() async throws -> ExitStatus {
-        let waiter = Waiter<ExitStatus>()
-        onExit { status in waiter.resume(returning: status) }
-        return try await waiter.wait()
+        // Without a timeout only an exit ends the wait.
+        try await exitStatus(within: nil)!
     }
 
     package func kill() {

@@ -32,6 +32,7 @@ package func runProcess(_ arguments: [String], input: [UInt8] = []) async throws
     do {
         let output = try await collected.wait()
         let status = try await transport.child.waitForExit()
+        await transport.settleDiagnostics(within: .milliseconds(500))
         return ProcessOutput(status: status, standardOutput: output, standardErrorTail: transport.diagnostics)
     } catch {
         transport.child.kill()

@@ -46,10 +46,7 @@ import Testing
         await #expect(throws: GatewayError.self) {
             _ = try await Group(specs: ["popen//python=\(python) -X \(marker)", "popen//python=/nonexistent/python"], options: options)
         }
-        let marked = HangSupport.children(of: getpid()).filter { pid in
-            let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
-            return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(marker)
-        }
+        let marked = HangSupport.children(of: getpid()).filter { HangSupport.commandLine($0).contains(marker) }
         #expect(await HangSupport.allEnd(marked, within: .seconds(5)), "left running: \(marked)")
     }
 

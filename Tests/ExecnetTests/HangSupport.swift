@@ -54,6 +54,12 @@ enum HangSupport {
         return state != "Z" && state != "X"
     }
 
+    /// The command line of `pid`, its arguments joined by spaces.
+    static func commandLine(_ pid: Int32) -> String {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return "" }
+        return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+    }
+
     /// Child processes of `pid`, from /proc.
     static func children(of pid: Int32) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

@@ -123,7 +123,7 @@ import Testing
         #expect(error.contains("timed out"), "\(error)")
         #expect(error.contains(python), "\(error)")
         #expect(error.contains("acknowledgement"), "\(error)")
-        #expect(HangSupport.children(of: getpid()).allSatisfy { !HangSupport.isRunning($0) || !commandLine($0).contains("time.sleep(1000)") })
+        #expect(HangSupport.children(of: getpid()).allSatisfy { !HangSupport.isRunning($0) || !HangSupport.commandLine($0).contains("time.sleep(1000)") })
 
         var probingOptions = try await HangSupport.options(timeout: .seconds(1))
         probingOptions.bootstrap = nil
@@ -148,7 +148,7 @@ import Testing
         try await HangSupport.within(Self.deadline, "a cancelled open") {
             await #expect(throws: CancellationError.self) { try await opening.value }
         }
-        let left = HangSupport.children(of: getpid()).filter { commandLine($0).contains("time.sleep(1001)") }
+        let left = HangSupport.children(of: getpid()).filter { HangSupport.commandLine($0).contains("time.sleep(1001)") }
         #expect(await HangSupport.allEnd(left, within: .seconds(3)), "left running: \(left)")
     }
 
@@ -299,10 +299,5 @@ import Testing
                 #expect(seen.withLock { $0.last } == "999")
             }
         }
-    }
-
-    private func commandLine(_ pid: Int32) -> String {
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return "" }
-        return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
     }
 }

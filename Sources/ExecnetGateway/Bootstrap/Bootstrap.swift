@@ -129,13 +129,12 @@ struct Bootstrap {
             gatewayID: core.id)
     }
 
+    /// How the process ended, when it does within `limit`, once its stderr
+    /// tail is complete.
     private func exitStatus(within limit: Duration) async -> ExitStatus? {
-        guard let process = core.transport.process else { return nil }
-        let waiter = Waiter<ExitStatus>()
-        process.onExit { waiter.resume(returning: $0) }
-        let status = try? await waiter.wait(timeout: limit)
-        if status != nil { try? await Task.sleep(for: .milliseconds(20)) }  // lets the stderr tail arrive
-        return status
+        let status = try? await core.transport.process?.exitStatus(within: limit)
+        await core.transport.settleDiagnostics(within: .milliseconds(500))
+        return status ?? nil
     }
 
     /// After a failure or cancellation: nothing of this gateway stays.

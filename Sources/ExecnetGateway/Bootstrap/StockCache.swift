@@ -116,13 +116,19 @@ enum ProcessEnvironment {
 }
 
 extension StockCache {
-    /// The releases already unpacked in the cache, oldest first; nothing is fetched.
+    /// The releases already unpacked in the cache, oldest first; nothing is
+    /// fetched. Each file is read once per process (the releases are pinned).
     public static func cachedGatewayBases() -> [GatewayBase] {
         releases.compactMap { release in
             let path = directory(version: release.version) + "/execnet/gateway_base.py"
-            return try? GatewayBase.file(path, version: release.version)
+            if let known = cachedReads.withLock({ $0[path] }) { return known }
+            guard let base = try? GatewayBase.file(path, version: release.version) else { return nil }
+            cachedReads.withLock { $0[path] = base }
+            return base
         }
     }
+
+    private static let cachedReads = Locked<[String: GatewayBase]>([:])
 
     /// The newest known release that runs on `python`.
     static func newestRelease(for python: PythonVersion) -> String? {
