@@ -53,7 +53,7 @@ public final class Group: Sendable, Sequence, CustomStringConvertible {
     public func makeGateway(_ spec: XSpec) async throws -> Gateway {
         let id = try reserveID(for: spec)
         do {
-            let gateway = try await Gateway.open(spec.setting("id", to: id), options: options)
+            let gateway = try await open(spec.setting("id", to: id))
             members.withLock { $0.gateways.append(gateway) }
             gateway.onExit { [weak self] in self?.release(gateway) }
             return gateway
@@ -61,6 +61,25 @@ public final class Group: Sendable, Sequence, CustomStringConvertible {
             _ = members.withLock { $0.reservedIDs.remove(id) }
             throw error
         }
+    }
+
+    /// `via=` and `installvia=` name a gateway of this group; the rest opens alone.
+    private func open(_ spec: XSpec) async throws -> Gateway {
+        func member(_ key: String, _ id: String) throws -> Gateway {
+            guard let gateway = self[id] else {
+                throw GatewayError(
+                    .unsupportedSpec(detail: "\(key)=\(id): the group has no gateway with id \(pythonRepr(id))"),
+                    gatewayID: spec.id ?? "gw")
+            }
+            return gateway
+        }
+        if let via = spec.via {
+            return try await Gateway.open(spec, via: try member("via", via), options: options)
+        }
+        if spec.socket != nil, let installer = spec.installvia {
+            return try await Gateway.open(spec, installingVia: try member("installvia", installer), options: options)
+        }
+        return try await Gateway.open(spec, options: options)
     }
 
     /// The id the next gateway made from `spec` will get (execnet's
@@ -127,14 +146,16 @@ public final class Group: Sendable, Sequence, CustomStringConvertible {
         return MultiChannel(channels)
     }
 
-    /// Ends every gateway within `timeout` plus ``Gateway/killGrace``, those
-    /// that already left by ``Gateway/exit()`` included: each
-    /// is asked to terminate (gateways others are reached through go last),
-    /// then all are waited for together; what still runs at the timeout is
-    /// killed. With no timeout it waits as long as it takes.
+    /// Ends every gateway, those that already left by ``Gateway/exit()``
+    /// included, in rounds as stock orders it: first those no other gateway
+    /// is reached through (`via=`, `installvia=`), all asked to exit and
+    /// waited for together; then the gateways they went through, and so on.
+    /// Each round takes at most `timeout` plus ``Gateway/killGrace``: what
+    /// still runs at its timeout is killed. With no timeout it waits as long
+    /// as it takes.
     public func terminate(timeout: Duration? = .seconds(5)) async {
         while true {
-            let leaving: [Gateway] = members.withLock { members in
+            var remaining: [Gateway] = members.withLock { members in
                 defer {
                     members.gateways = []
                     members.exited = []
@@ -142,13 +163,17 @@ public final class Group: Sendable, Sequence, CustomStringConvertible {
                 }
                 return members.gateways + members.exited
             }
-            if leaving.isEmpty { return }
-            let vias = Set(leaving.compactMap { $0.spec.via })
-            for gateway in leaving where !vias.contains(gateway.id) { gateway.exit() }
-            for gateway in leaving where vias.contains(gateway.id) { gateway.exit() }
-            await withTaskGroup(of: Void.self) { group in
-                for gateway in leaving {
-                    group.addTask { await gateway.terminate(timeout: timeout) }
+            if remaining.isEmpty { return }
+            while !remaining.isEmpty {
+                let throughOthers = Set(remaining.flatMap { [$0.spec.via, $0.spec.installvia].compactMap { $0 } })
+                var round = remaining.filter { !throughOthers.contains($0.id) }
+                if round.isEmpty { round = remaining }
+                remaining.removeAll { gateway in round.contains { $0 === gateway } }
+                for gateway in round { gateway.exit() }
+                await withTaskGroup(of: Void.self) { group in
+                    for gateway in round {
+                        group.addTask { await gateway.terminate(timeout: timeout) }
+                    }
                 }
             }
         }

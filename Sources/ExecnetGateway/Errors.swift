@@ -103,6 +103,12 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case bootstrapFailed(status: ExitStatus?, detail: String, stderrTail: String)
         /// The bootstrap timeout passed while waiting for `awaited`; the process was killed.
         case bootstrapTimedOut(program: String, awaited: String, after: Duration, status: ExitStatus?, stderrTail: String)
+        /// The remote host could not be found or reached: ssh exited with
+        /// status 255 before the bootstrap was acknowledged, or a socket
+        /// address does not resolve (stock's HostNotFound).
+        case hostNotFound(address: String, detail: String, stderrTail: String)
+        /// A TCP connection could not be made (refused, unreachable, timed out).
+        case cannotConnect(address: String, detail: String)
         /// No gateway_base version at hand runs on the remote Python.
         case pythonTooOld(python: String, detail: String)
         /// The remote sent bytes that are not execnet messages.
@@ -142,6 +148,13 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
             let trimmed = tail.split(separator: "\n", omittingEmptySubsequences: true).suffix(15)
             if !trimmed.isEmpty { text += "\nremote stderr (tail):\n" + trimmed.joined(separator: "\n") }
             return text
+        case .hostNotFound(let address, let detail, let tail):
+            var text = "\(subject): host not found: \(pythonRepr(address)): \(detail)"
+            let trimmed = tail.split(separator: "\n", omittingEmptySubsequences: true).suffix(15)
+            if !trimmed.isEmpty { text += "\nstderr (tail):\n" + trimmed.joined(separator: "\n") }
+            return text
+        case .cannotConnect(let address, let detail):
+            return "\(subject): cannot connect to \(address): \(detail)"
         case .pythonTooOld(let python, let detail):
             return "\(subject): Python \(python) is too old: \(detail)"
         case .protocolViolation(let detail):

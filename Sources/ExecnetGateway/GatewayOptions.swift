@@ -8,8 +8,11 @@ public struct GatewayOptions: Sendable {
     /// stock gateway_base that runs on the remote, from the nearest source
     /// (see protocol-spec.md §3.3).
     public var bootstrap: BootstrapMode?
-    /// The interpreter when the spec names none.
+    /// The interpreter when a popen spec names none.
     public var defaultPython: String
+    /// The interpreter an ssh or vagrant_ssh spec runs when it names none
+    /// (stock's: `python`, looked up on the remote login's PATH).
+    public var defaultRemotePython: String
     /// Copy the remote's stderr to ours (it is kept for error reports either way).
     public var forwardsStandardError: Bool
     /// How long the bootstrap may take before the process is killed and
@@ -26,12 +29,14 @@ public struct GatewayOptions: Sendable {
     public var tap: (@Sendable (TapDirection, [UInt8]) -> Void)?
 
     public init(
-        bootstrap: BootstrapMode? = nil, defaultPython: String = "python3", forwardsStandardError: Bool = true,
+        bootstrap: BootstrapMode? = nil, defaultPython: String = "python3", defaultRemotePython: String = "python",
+        forwardsStandardError: Bool = true,
         bootstrapTimeout: Duration = .seconds(30), outboundQueueLimit: Int = 4 << 20, compiledCodeCache: Bool = true,
         tap: (@Sendable (TapDirection, [UInt8]) -> Void)? = nil
     ) {
         self.bootstrap = bootstrap
         self.defaultPython = defaultPython
+        self.defaultRemotePython = defaultRemotePython
         self.forwardsStandardError = forwardsStandardError
         self.bootstrapTimeout = bootstrapTimeout
         self.outboundQueueLimit = outboundQueueLimit

@@ -10,6 +10,9 @@ import Darwin
 public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
     case exited(Int32)
     case signaled(Int32)
+    /// It ended, but how could not be learned (a proxied process whose via
+    /// gateway went away before it could say).
+    case unknown
 
     init(waitStatus status: Int32) {
         if status & 0x7f == 0 {
@@ -23,6 +26,7 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .exited(let code): return "exit status \(code)"
         case .signaled(let signal): return "killed by signal \(signal)"
+        case .unknown: return "ended, how is unknown"
         }
     }
 }

@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// Thin, retrying wrappers over read(2), write(2) and close(2).
-enum FileDescriptorIO {
+package enum FileDescriptorIO {
     /// Writes every byte, retrying on EINTR and short writes.
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) {
         var offset = 0
@@ -33,7 +33,7 @@ enum FileDescriptorIO {
         }
     }
 
-    static func closeIgnoringErrors(_ fd: Int32) {
+    package static func closeIgnoringErrors(_ fd: Int32) {
         _ = close(fd)
     }
 }

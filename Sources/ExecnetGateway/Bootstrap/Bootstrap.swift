@@ -12,6 +12,32 @@ struct BootstrapReport: Sendable {
     var importMode = false
 }
 
+/// What kind of far end a bootstrap talks to.
+struct BootstrapTarget: Sendable {
+    enum Streams: Sendable {
+        /// The popen one-liner reads lines from stdin and writes to stdout
+        /// (popen, ssh, vagrant_ssh, and a via gateway's sub-process).
+        case standard
+        /// A stock socket server runs one line with the connection as `clientsock`.
+        case socket
+    }
+
+    var streams: Streams = .standard
+    /// Plain `popen` without `python=`: stock bootstraps it in import mode.
+    var plainPopen = false
+    /// The remote runs on this machine, so its files are readable here and
+    /// the compiled-code cache may serve it.
+    var local = false
+    /// The address ssh was given: an exit status of 255 before the
+    /// acknowledgement means the host was not found (stock's HostNotFound).
+    var sshAddress: String?
+    /// Through stock's proxy (`via=`) nothing but the acknowledgement may
+    /// come before the first message, so there is no version probe: the
+    /// default bootstrap then picks gateway_base for this Python (the via
+    /// gateway's) instead of asking.
+    var presumedPython: PythonVersion?
+}
+
 /// One gateway's bootstrap, from the first line sent to the
 /// acknowledgement: the probe and its answer when the mode asks for one,
 /// the choice of what to send, and the bootstrap's deadline. Failures name
@@ -22,7 +48,7 @@ struct Bootstrap {
     let receiver: Receiver
     let program: String
     let options: GatewayOptions
-    let plainPopen: Bool
+    let target: BootstrapTarget
     let dontWriteBytecode: Bool
     let execmodel: String
 
@@ -36,13 +62,16 @@ struct Bootstrap {
             report.gatewayBase = base
             requirement = "; gateway_base \(base.version ?? "(unknown version)") needs Python "
                 + "\(base.minimumPython.major).\(base.minimumPython.minor) or newer"
-            line = BootstrapLines.exec(base, id: core.id, execmodel: execmodel)
+            line = try execLine(base)
         case .importing(let directory)?:
+            guard target.streams == .standard else {
+                throw GatewayError(.unsupportedSpec(detail: "import mode needs stdin and stdout; a socket gateway is bootstrapped in exec mode"), gatewayID: core.id)
+            }
             report.importMode = true
             line = BootstrapLines.importing(directory: directory, id: core.id, execmodel: execmodel)
             requirement = "; import mode needs execnet importable by the remote Python"
         case .matching(let bases)?:
-            let probe = try await ask(deadline: deadline)
+            let probe = try await probeOrPresume(deadline: deadline)
             report.python = probe.python
             report.implementation = probe.implementation
             guard let base = BootstrapLines.choose(from: bases, for: probe.python) else {
@@ -54,24 +83,25 @@ struct Bootstrap {
                     gatewayID: core.id)
             }
             report.gatewayBase = base
-            line = BootstrapLines.exec(base, id: core.id, execmodel: execmodel)
+            line = try execLine(base)
         case nil:
-            let probe = try await ask(deadline: deadline)
+            let probe = try await probeOrPresume(deadline: deadline)
             report.python = probe.python
             report.implementation = probe.implementation
-            if plainPopen, let installed = probe.installed, installed.isSupported {
+            if target.plainPopen, let installed = probe.installed, installed.isSupported {
                 report.importMode = true
                 line = BootstrapLines.importing(directory: nil, id: core.id, execmodel: execmodel)
                 requirement = "; import mode needs execnet importable by the remote Python"
             } else {
                 let base = try await GatewayBaseSources.gatewayBase(
-                    for: probe, localPythons: Array(Set(["python3", options.defaultPython])), gatewayID: core.id)
+                    for: probe, remoteIsLocal: target.local, localPythons: Array(Set(["python3", options.defaultPython])),
+                    gatewayID: core.id)
                 report.gatewayBase = base
-                if options.compiledCodeCache && core.transport is PopenTransport {
+                if options.compiledCodeCache && target.local && target.streams == .standard {
                     line = CompiledCodeCache.line(
                         for: base, probe: probe, id: core.id, execmodel: execmodel, mayWrite: !dontWriteBytecode)
                 } else {
-                    line = BootstrapLines.exec(base, id: core.id, execmodel: execmodel)
+                    line = try execLine(base)
                 }
             }
         }
@@ -86,8 +116,29 @@ struct Bootstrap {
         return report
     }
 
+    /// Stock's exec-mode line for this target.
+    private func execLine(_ base: GatewayBase) throws(GatewayError) -> [UInt8] {
+        switch target.streams {
+        case .standard:
+            return BootstrapLines.exec(base, id: core.id, execmodel: execmodel)
+        case .socket:
+            do {
+                return try BootstrapLines.socket(base, id: core.id)
+            } catch {
+                throw GatewayError(.gatewayBaseUnavailable(detail: "\(error)"), gatewayID: core.id)
+            }
+        }
+    }
+
+    private func probeOrPresume(deadline: ContinuousClock.Instant) async throws -> ProbeReport {
+        if let python = target.presumedPython {
+            return ProbeReport(python: python, implementation: "presumed", hexVersion: "0", installed: nil)
+        }
+        return try await ask(deadline: deadline)
+    }
+
     private func ask(deadline: ContinuousClock.Instant) async throws -> ProbeReport {
-        try write(BootstrapLines.probe)
+        try write(target.streams == .socket ? BootstrapLines.socketProbe : BootstrapLines.probe)
         let reply: String
         do {
             reply = try await receiver.probeReply.wait(timeout: deadline - .now) { WaitTimedOut() }
@@ -124,6 +175,12 @@ struct Bootstrap {
     /// waiting briefly for the process to end so both are known.
     private func failure(_ detail: String) async -> GatewayError {
         let status = await exitStatus(within: .seconds(2))
+        if let address = target.sshAddress, status == .exited(255) {
+            return GatewayError(
+                .hostNotFound(address: address, detail: "\(program) exited with status 255 before the bootstrap was acknowledged",
+                    stderrTail: core.transport.diagnostics),
+                gatewayID: core.id)
+        }
         return GatewayError(
             .bootstrapFailed(status: status, detail: "\(program): \(detail)", stderrTail: core.transport.diagnostics),
             gatewayID: core.id)

@@ -59,7 +59,30 @@ package enum BootstrapLines {
     /// Reports the remote's version, and the execnet it could import (found
     /// on `sys.path` without importing it), on one stdout line; then reads
     /// and runs the next stdin line exactly as the popen one-liner does.
-    static let probe: [UInt8] = frame([
+    static let probe: [UInt8] = frame(probeReport + [
+        "sys.stdout.write(_execnet_swift_probe())",
+        "sys.stdout.flush()",
+        "del _execnet_swift_probe",
+        "exec(eval(sys.stdin.readline()))",
+    ])
+
+    /// The same report for a stock socket server, which runs one line with
+    /// the connection as `clientsock`: the report goes back over it, and the
+    /// next line read from it runs in the same globals, as the server ran
+    /// this one (nothing else is sent before that line is answered, so a
+    /// buffered read takes nothing that follows).
+    static let socketProbe: [UInt8] = frame(probeReport + [
+        "clientsock.sendall(_execnet_swift_probe().encode('ascii'))",
+        "del _execnet_swift_probe",
+        "_execnet_swift_file = clientsock.makefile('rb')",
+        "_execnet_swift_line = _execnet_swift_file.readline()",
+        "_execnet_swift_file.close()",
+        "del _execnet_swift_file",
+        "exec(eval(_execnet_swift_line))",
+    ])
+
+    /// Defines `_execnet_swift_probe()`, which returns the report line.
+    private static let probeReport: [String] = [
         "import sys",
         "def _execnet_swift_probe():",
         "    import os",
@@ -82,12 +105,25 @@ package enum BootstrapLines {
         "                break",
         "    except Exception:",
         "        pass",
-        "    sys.stdout.write('\(probeMarker) %d.%d.%d %s %x %s\\n' % (v[0], v[1], v[2], name, sys.hexversion, found))",
-        "    sys.stdout.flush()",
-        "_execnet_swift_probe()",
-        "del _execnet_swift_probe",
-        "exec(eval(sys.stdin.readline()))",
-    ])
+        "    return '\(probeMarker) %d.%d.%d %s %x %s\\n' % (v[0], v[1], v[2], name, sys.hexversion, found)",
+    ]
+
+    /// Stock's socket bootstrap: gateway_base, then the release's own
+    /// `SocketIO` class, serving over the connection the socket server
+    /// hands over as `clientsock` (with the server's execmodel).
+    package static func socket(_ base: GatewayBase, id: String) throws(GatewayBaseError) -> [UInt8] {
+        frame([
+            base.source,
+            "import socket",
+            try base.socketIOSource(),
+            "try: execmodel",
+            "except NameError:",
+            "   execmodel = get_execmodel('thread')",
+            "io = SocketIO(clientsock, execmodel)",
+            "io.write('1'.encode('ascii'))",
+            "serve(io, id='\(id)-worker')",
+        ])
+    }
 
     /// Parses `execnet-swift-probe 3.11.7 cpython 30b07f0 2.1.2 /path/to/execnet`:
     /// version, implementation, `sys.hexversion` in hex, then the execnet

@@ -6,7 +6,7 @@ import ExecnetTransport
 /// 1. the file `EXECNET_SWIFT_GATEWAY_BASE` names (the way to pin one offline);
 /// 2. the newest release in the wheel cache that runs on the remote's Python;
 /// 3. the execnet the remote interpreter itself has installed (the probe
-///    reports it), when its files are readable here;
+///    reports it), when the remote runs on this machine (popen);
 /// 4. the execnet a local `python3` (or the default interpreter) has installed;
 /// 5. only then PyPI, for the one release this remote needs.
 enum GatewayBaseSources {
@@ -15,7 +15,7 @@ enum GatewayBaseSources {
     private static let memo = Locked<[String: GatewayBase]>([:])
 
     static func gatewayBase(
-        for probe: ProbeReport, localPythons: [String], gatewayID: String
+        for probe: ProbeReport, remoteIsLocal: Bool, localPythons: [String], gatewayID: String
     ) async throws(GatewayError) -> GatewayBase {
         let python = probe.python
         func runs(_ base: GatewayBase) -> Bool { base.minimumPython <= python }
@@ -30,7 +30,7 @@ enum GatewayBaseSources {
             }
         }
         if let cached = BootstrapLines.choose(from: StockCache.cachedGatewayBases(), for: python) { return cached }
-        if let installed = probe.installed, installed.isSupported,
+        if remoteIsLocal, let installed = probe.installed, installed.isSupported,
             let base = try? remembered(installed.directory, { () throws(GatewayBaseError) in
                 try GatewayBase.file(installed.directory + "/gateway_base.py", version: installed.version)
             }), runs(base)

@@ -1,0 +1,57 @@
+import ExecnetWire
+
+extension Gateway {
+    /// The stock release whose other modules this gateway's remote can run:
+    /// the one its gateway_base came from, else (import mode) the newest
+    /// release in the cache that runs on its Python.
+    func stockRelease() async throws -> GatewayBase {
+        if let gatewayBase { return gatewayBase }
+        var python = remotePython
+        if python == nil { python = try await remoteInfo().pythonVersion }
+        guard let python, let release = StockCache.newestRelease(for: python) else {
+            throw GatewayError(
+                .pythonTooOld(python: remotePython.map { "\($0)" } ?? "(unknown)", detail: "no stock execnet release runs on it"),
+                gatewayID: id)
+        }
+        do {
+            return try await StockCache.gatewayBase(version: release)
+        } catch {
+            throw GatewayError(.gatewayBaseUnavailable(detail: "\(error)"), gatewayID: id)
+        }
+    }
+
+    /// Runs a module of this gateway's stock release as stock's
+    /// `remote_exec(module)` does: its whole text, with its path as the file name.
+    func remoteExec(stockModule relativePath: String) async throws -> Channel {
+        let release = try await stockRelease()
+        let source: String
+        do {
+            source = try release.companion(relativePath)
+        } catch {
+            throw GatewayError(.gatewayBaseUnavailable(detail: "\(error)"), gatewayID: id)
+        }
+        return try await remoteExec(source, fileName: release.packageDirectory + "/" + relativePath, dedenting: false)
+    }
+
+    /// `socket=…//installvia=ID`: starts stock's socket server on `server`
+    /// (bound to localhost on a free port, serving one connection), then
+    /// connects to the address it reports. The server ends with the gateway
+    /// it served.
+    public static func open(
+        _ spec: XSpec, installingVia server: Gateway, options: GatewayOptions = GatewayOptions()
+    ) async throws -> Gateway {
+        let channel = try await server.remoteExec(stockModule: "script/socketserver.py")
+        try await channel.send(.tuple([.str("localhost"), .int(0)]))
+        let reply = try await channel.receive(timeout: options.bootstrapTimeout)
+        guard case .tuple(let parts) = reply, parts.count >= 2, case .int(let port) = parts[1],
+            let portNumber = port.int
+        else {
+            throw GatewayError(
+                .protocolViolation(detail: "the socket server on gateway \(pythonRepr(server.id)) answered \(reply), not (host, port)"),
+                gatewayID: spec.id ?? "gw")
+        }
+        var host = "localhost"
+        if case .str(let reported) = parts[0], !reported.isEmpty, reported != "0.0.0.0" { host = reported }
+        return try await open(socketHost: host, port: portNumber, spec: spec, options: options)
+    }
+}
