@@ -24,7 +24,7 @@ struct TestServers: Sendable {
             .contains { FileManager.default.isExecutableFile(atPath: "\($0)/sshd") } == true
 
     /// Interpreters for the transport tests: the real python3 behind PATH's
-    /// (a pyenv shim does not run under sshd's PATH), and 2.7 when present.
+    /// (a pyenv shim does not run under sshd's PATH), and 2.7 and PyPy 3 when present.
     /// Looked up at test discovery only.
     static let pythons: [String] = {
         let discovered = (try? Interpreter.discover()) ?? []
@@ -35,6 +35,7 @@ struct TestServers: Sendable {
             chosen.append(three.path)
         }
         if let two = discovered.first(where: { $0.major == 2 }) { chosen.append(two.path) }
+        if let pypy = discovered.last(where: { $0.implementation == "pypy" }) { chosen.append(pypy.path) }
         return chosen
     }()
 

@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+@testable import Execnet
+@testable import ExecnetGateway
+@testable import ExecnetTransport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What breaks under a remote gateway: the sshd, the ssh client, the socket
+/// server, the via gateway's process, junk on the stream. Every waiter on
+/// an affected gateway ends with an error naming it; nothing hangs; the
+/// other gateways go on.
+@Suite(.enabled(if: TestServers.sshdInstalled, "needs sshd: run scripts/test-servers install"))
+struct TransportFaultTests {
+    static let quiet = GatewayOptions(forwardsStandardError: false)
+
+    /// A channel whose remote code waits for an item that never comes.
+    static func waiting(on gateway: Gateway) async throws -> Channel {
+        let channel = try await gateway.remoteExec("channel.receive()")
+        // Round trip first, so the wait below starts with the remote code running.
+        _ = try await gateway.remoteExec("channel.send(1)").receive(timeout: .seconds(20))
+        return channel
+    }
+
+    /// The waiter ends with an error that names `gateway`, and a bystander still answers.
+    static func expectBroken(_ channel: Channel, bystander: Gateway, _ damage: () async throws -> Void) async throws {
+        let waiting = Task { try await channel.receive() }
+        try await damage()
+        do {
+            let item = try await waiting.value
+            Issue.record("received \(item) from a broken gateway")
+        } catch {
+            #expect("\(error)".contains(pythonRepr(channel.gateway.id)), "\(error)")
+        }
+        await #expect(throws: (any Error).self) { _ = try await channel.gateway.remoteExec("pass") }
+        let answer = try await bystander.remoteExec("channel.send(7)").receive(timeout: .seconds(20))
+        #expect(answer == .int(7))
+    }
+
+    @Test func sshdKilledMidSession() async throws {
+        try await HangSupport.within(.seconds(90), "sshd killed") {
+            try await TestServers.with { servers in
+                try await withGroup(options: Self.quiet) { group in
+                    let bystander = try await group.makeGateway("popen//python=\(TestServers.python3)//id=local")
+                    let remote = try await group.makeGateway(servers.ssh("//id=remote"))
+                    let channel = try await Self.waiting(on: remote)
+                    // Stopping the servers kills sshd and every session it runs.
+                    try await Self.expectBroken(channel, bystander: bystander) { await servers.stop() }
+                }
+            }
+        }
+    }
+
+    @Test func sshClientKilled() async throws {
+        try await HangSupport.within(.seconds(90), "ssh client killed") {
+            try await TestServers.with { servers in
+                try await withGroup(options: Self.quiet) { group in
+                    let bystander = try await group.makeGateway(servers.ssh("//id=other"))
+                    let remote = try await group.makeGateway(servers.ssh("//id=remote"))
+                    let channel = try await Self.waiting(on: remote)
+                    let client = try #require(remote.core.transport.process?.pid)
+                    try await Self.expectBroken(channel, bystander: bystander) { _ = kill(client, SIGKILL) }
+                }
+            }
+        }
+    }
+
+    @Test func socketServerKilled() async throws {
+        try await HangSupport.within(.seconds(90), "socket server killed") {
+            try await TestServers.with(socketPythons: [TestServers.python3]) { servers in
+                let server = try #require(servers.socketServers[TestServers.python3])
+                try await withGroup(options: Self.quiet) { group in
+                    let bystander = try await group.makeGateway("popen//python=\(TestServers.python3)//id=local")
+                    let remote = try await group.makeGateway("\(server.spec)//id=remote")
+                    let channel = try await Self.waiting(on: remote)
+                    try await Self.expectBroken(channel, bystander: bystander) { _ = kill(-server.pid, SIGKILL) }
+                }
+            }
+        }
+    }
+
+    @Test func viaGatewayKilled() async throws {
+        try await HangSupport.within(.seconds(90), "via gateway killed") {
+            try await withGroup(options: Self.quiet) { group in
+                let bystander = try await group.makeGateway("popen//python=\(TestServers.python3)//id=local")
+                let via = try await group.makeGateway("popen//python=\(TestServers.python3)//id=jump")
+                let proxied = try await group.makeGateway("popen//python=\(TestServers.python3)//via=jump//id=far")
+                let channel = try await Self.waiting(on: proxied)
+                let viaPID = try #require(via.core.transport.process?.pid)
+                try await Self.expectBroken(channel, bystander: bystander) { _ = kill(viaPID, SIGKILL) }
+                // The proxied gateway's end is known, if not how it ended.
+                let status = try await proxied.core.transport.process?.exitStatus(within: .seconds(20))
+                #expect(status != nil)
+            }
+        }
+    }
+
+    /// Remote code writes bytes that are no message onto the stream itself.
+    @Test func junkOverSSHAndSocketIsAProtocolError() async throws {
+        try await HangSupport.within(.seconds(90), "junk from the remote") {
+            try await TestServers.with(socketPythons: [TestServers.python3]) { servers in
+                let socket = try #require(servers.socketServers[TestServers.python3]?.spec)
+                try await withGroup(options: Self.quiet) { group in
+                    let bystander = try await group.makeGateway("popen//python=\(TestServers.python3)//id=local")
+                    for spec in [servers.ssh("//id=junk-ssh"), "\(socket)//id=junk-socket"] {
+                        let gateway = try await group.makeGateway(spec)
+                        let channel = try await Self.waiting(on: gateway)
+                        try await Self.expectBroken(channel, bystander: bystander) {
+                            _ = try await gateway.remoteExec("channel.gateway._io.write(b'\\xfe' * 9 + b'not a message')")
+                        }
+                        try await gateway.join(timeout: .seconds(20))
+                    }
+                }
+            }
+        }
+    }
+
+    /// vagrant_ssh runs `vagrant ssh NAME -- -C …`; a stand-in `vagrant`
+    /// first on PATH turns that into the loopback ssh (no VM provider runs
+    /// here). A helper host gets that PATH, so this process's stays as it is.
+    @Test func vagrantSSHThroughAStandIn() async throws {
+        try await HangSupport.within(.seconds(90), "vagrant_ssh") {
+            try await TestServers.with { servers in
+                let bin = servers.directory + "/bin"
+                try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+                let log = servers.directory + "/vagrant-calls"
+                let standIn = """
+                    #!/bin/bash
+                    # Stand-in for vagrant: "vagrant ssh NAME -- SSH-ARGS... COMMAND".
+                    printf '%s\\n' "$*" >> '\(log)'
+                    [ "$1" = ssh ] && [ "$3" = -- ] || exit 2
+                    shift 3
+                    command="${@: -1}"
+                    set -- "${@:1:$#-1}"
+                    exec ssh -F '\(servers.directory)/ssh_config' "$@" execnet-loopback "$command"
+                    """
+                try standIn.write(toFile: bin + "/vagrant", atomically: true, encoding: .utf8)
+                chmod(bin + "/vagrant", 0o755)
+                let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+                let output = try await runProcess([
+                    "/usr/bin/env", "PATH=\(path)", HangSupport.testHost, "open",
+                    "vagrant_ssh=default//python=\(TestServers.python3)//id=box",
+                ])
+                #expect(output.text.hasPrefix("ok box exec:2.1.2"), "\(output.text)\(output.standardErrorTail)")
+                let calls = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                #expect(calls.hasPrefix("ssh default -- -C \(TestServers.python3) -c "), "\(calls)")
+            }
+        }
+    }
+}
