@@ -18,6 +18,7 @@ released outside the timed section. Prints one JSON object on stdout.
     python3 scripts/bench_stock.py host --stock DIR --python PATH
         [--startup-runs N] [--reps N] [--count N] [--bulk-bytes N]
         [--bulk-echoes N] [--fanout N] [--only NAME]...
+        [--spec XSPEC] [--prelude XSPEC]...
 
 host: drives PATH through stock execnet's own host (`makegateway("popen//
 python=PATH")`, exec-mode bootstrap of its gateway_base) with the workloads
@@ -211,7 +212,8 @@ def run_host(args):
     import execnet
 
     clock = time.perf_counter
-    spec = "popen//python=%s" % args.python
+    spec = args.spec or "popen//python=%s" % args.python
+    prelude = args.prelude or []
     only = set(args.only or HOST_WORKLOADS)
     workloads = {}
 
@@ -241,8 +243,14 @@ def run_host(args):
         totals = []
 
         def startup_once():
+            # The hops of a via spec are made before the clock starts.
+            made = None
+            if prelude:
+                made = execnet.Group()
+                for hop in prelude:
+                    made.makegateway(hop)
             start = clock()
-            group = execnet.Group()
+            group = made or execnet.Group()
             gw = group.makegateway(spec)
             channel = gw.remote_exec("channel.send(1)")
             value = channel.receive()
@@ -260,6 +268,8 @@ def run_host(args):
     streaming = [name for name in ("roundtrip", "pipelined", "bulk") if name in only]
     if streaming:
         group = execnet.Group()
+        for hop in prelude:
+            group.makegateway(hop)
         gw = group.makegateway(spec)
 
         def echo_workload(run):
@@ -391,6 +401,9 @@ def main(argv):
     host.add_argument("--bulk-bytes", type=int, default=1 << 20)
     host.add_argument("--bulk-echoes", type=int, default=300)
     host.add_argument("--fanout", type=int, default=16)
+    host.add_argument("--spec", help="gateway spec instead of popen//python=PYTHON")
+    host.add_argument("--prelude", action="append",
+                      help="a gateway made first in every group, outside the clock")
     host.add_argument("--only", action="append", choices=HOST_WORKLOADS)
     host.set_defaults(run=run_host)
     args = parser.parse_args(argv)

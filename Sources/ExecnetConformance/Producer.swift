@@ -26,11 +26,11 @@ public struct Producer: Sendable, Hashable, CustomStringConvertible {
     public var dumpFormat: DumpFormat { execnetVersion.hasPrefix("1.") ? .version1 : .version2 }
 
     /// The decoding options under which this producer's loader decides what
-    /// it accepts: its Python's integer syntax and digit limit (CPython 3.7
+    /// it accepts: its Python's integer syntax (PyPy's own for PyPy) and digit limit (CPython 3.7
     /// and later, as patched here, refuse more than 4300 digits; 2.7 and 3.6
     /// have no limit).
     public var loaderOptions: DecodingOptions {
-        var options = DecodingOptions(dialect: pythonMajor == 2 ? .python2 : .python3)
+        var options = DecodingOptions(dialect: pythonMajor == 2 ? .python2 : implementation == "pypy" ? .pypy3 : .python3)
         if pythonMajor == 2 || (pythonMajor == 3 && pythonMinor < 7) { options.limits.maxIntegerDigits = nil }
         return options
     }

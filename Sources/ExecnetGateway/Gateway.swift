@@ -68,13 +68,20 @@ public final class Gateway: Sendable, CustomStringConvertible {
         try await exec(ChannelExecPayload(source: source, fileName: fileName, callName: function, kwargs: kwargs))
     }
 
-    private func exec(_ payload: ChannelExecPayload) async throws -> Channel {
+    /// `sourceAsBytes`: the source goes as a Python 2 `str` (UTF-8 bytes), as
+    /// a Python 2 host sends it; Python 2 refuses to compile a unicode source
+    /// that carries a coding declaration, as stock modules of 1.x do.
+    func exec(_ payload: ChannelExecPayload, sourceAsBytes: Bool = false) async throws -> Channel {
         // Stock loads CHANNEL_EXEC without a channel factory: a channel among
         // the kwargs would end the remote gateway.
         if payload.kwargs.contains(where: { !channelIDs(in: $0.1).isEmpty }) {
             throw GatewayError(.unsendable(detail: "channels cannot be passed as keyword arguments"), gatewayID: id)
         }
-        let encoded = try DumpEncoder().encode(payload.value)
+        var value = payload.value
+        if sourceAsBytes, case .tuple(let parts) = value {
+            value = .tuple(PyItems([.py2str(Array(payload.source.utf8))] + Array(parts.dropFirst())))
+        }
+        let encoded = try DumpEncoder().encode(value)
         let channel = try newChannel()
         let frame = try core.frame(.channelExec, channelID: channel.id, payload: encoded)
         core.noteExecSent()

@@ -68,7 +68,7 @@ extension Gateway {
         }
         return try await open(
             over: transport, spec: spec, options: options, program: "socket \(address)",
-            target: BootstrapTarget(streams: .socket))
+            target: BootstrapTarget(streams: .socket, socketWorkerName: spec.string))
     }
 
     private static func open(

@@ -30,7 +30,10 @@ extension Gateway {
         } catch {
             throw GatewayError(.gatewayBaseUnavailable(detail: "\(error)"), gatewayID: id)
         }
-        return try await remoteExec(source, fileName: release.packageDirectory + "/" + relativePath, dedenting: false)
+        var python = remotePython
+        if python == nil { python = try await remoteInfo().pythonVersion }
+        let payload = ChannelExecPayload(source: source, fileName: release.packageDirectory + "/" + relativePath)
+        return try await exec(payload, sourceAsBytes: python?.major == 2)
     }
 
     /// `socket=…//installvia=ID`: starts stock's socket server on `server`

@@ -17,6 +17,10 @@ let hostUsage = """
       --bulk-bytes N       size of the bulk bytes value (default 1048576)
       --bulk-echoes N      bulk echoes per run (default 300)
       --fanout N           gateways started together by fanout (default 16)
+      --spec XSPEC         the gateway spec instead of popen//python=PATH
+                           (ssh=…, socket=…, …//via=ID)
+      --prelude XSPEC      a gateway made first in every group, outside the
+                           clock (the hop a via spec names); repeatable
       --only NAME          run only this workload (startup, startup.matching,
                            roundtrip, roundtrip.pool, pipelined, bulk, floor
                            (floor.roundtrip and floor.pipelined), channels64,
@@ -35,6 +39,8 @@ struct HostOptions {
     var fanout = 16
     var only: Set<String> = []
     var json = false
+    var spec: String?
+    var prelude: [String] = []
 
     static let workloads = [
         "startup", "startup.matching", "roundtrip", "roundtrip.pool", "pipelined", "bulk", "floor", "channels64",
@@ -73,6 +79,8 @@ func parseHostOptions(_ arguments: ArraySlice<String>) -> HostOptions? {
             }
             options.only.insert(name)
         case "--json": options.json = true
+        case "--spec": options.spec = value(argument)
+        case "--prelude": options.prelude.append(value(argument))
         default: fail("host: unknown argument '\(argument)' (try --help)")
         }
     }
@@ -166,18 +174,21 @@ func runHost(_ arguments: ArraySlice<String>) async -> Int32 {
 func hostBench(_ options: HostOptions) async throws -> HostReport {
     let base = try await StockCache.gatewayBase(version: options.stockVersion)
     let exact = GatewayOptions(bootstrap: .exact(base))
-    let spec = "popen//python=\(options.python)"
+    let spec = options.spec ?? "popen//python=\(options.python)"
+    let prelude = options.prelude
     var workloads: [String: HostTiming] = [:]
 
     if options.runs("startup") {
-        workloads["startup"] = try await startup(spec: spec, options: exact, runs: options.startupRuns)
+        workloads["startup"] = try await startup(spec: spec, options: exact, runs: options.startupRuns, prelude: prelude)
     }
     if options.runs("startup.matching") {
-        workloads["startup.matching"] = try await startup(spec: spec, options: GatewayOptions(), runs: options.startupRuns)
+        workloads["startup.matching"] = try await startup(
+            spec: spec, options: GatewayOptions(), runs: options.startupRuns, prelude: prelude)
     }
     let streaming = ["roundtrip", "roundtrip.pool", "pipelined", "bulk", "channels64"].filter(options.runs)
     if !streaming.isEmpty {
         let group = Group(options: exact)
+        for hop in prelude { try await group.makeGateway(hop) }
         let gateway = try await group.makeGateway(spec)
         if options.runs("roundtrip") {
             // On the gateway's own executor: each echo resumes the loop on
@@ -254,11 +265,18 @@ func hostBench(_ options: HostOptions) async throws -> HostReport {
 
 /// From nothing to the first result: a group, a gateway, remote_exec and
 /// one receive. The group is terminated after the clock reading (a second
-/// reading through the end of terminate is kept as well).
-func startup(spec: String, options: GatewayOptions, runs: Int) async throws -> HostTiming {
+/// reading through the end of terminate is kept as well). With a prelude,
+/// its gateways are made before the clock starts.
+func startup(spec: String, options: GatewayOptions, runs: Int, prelude: [String] = []) async throws -> HostTiming {
     func once() async throws -> (Double, Double) {
+        var prepared: Group?
+        if !prelude.isEmpty {
+            let made = Group(options: options)
+            for hop in prelude { try await made.makeGateway(hop) }
+            prepared = made
+        }
         let start = clock.now
-        let group = Group(options: options)
+        let group = prepared ?? Group(options: options)
         let gateway = try await group.makeGateway(spec)
         let channel = try await gateway.remoteExec("channel.send(1)")
         let value = try await channel.receive()

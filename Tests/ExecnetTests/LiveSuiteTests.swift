@@ -31,6 +31,27 @@ import Testing
         print("live suite: " + LiveReport.closingLine(results))
     }
 
+    /// The transport cells (ssh, socket, via through popen, ssh through
+    /// popen, two hops) on every local interpreter, against a loopback sshd
+    /// and stock's socket servers started for this test.
+    @Test(.enabled(if: LiveServers.sshdInstalled, "needs sshd: run scripts/test-servers install"))
+    func everyScenarioPassesOverEveryTransport() async throws {
+        let (targets, servers) = await LiveTargets.transportCells()
+        #expect(servers != nil, "the test servers did not start")
+        let results = await LiveRunner().run(targets)
+        await servers?.stop()
+        #expect(Set(targets.map(\.transport)) == ["ssh", "socket", "via-popen", "via-ssh", "via-2hop"])
+        for result in results {
+            if case .fail(let detail) = result.verdict {
+                Issue.record("\(result.scenario) on \(result.target.python) \(result.target.transport): \(detail)")
+            }
+            if case .skip(let reason) = result.verdict, result.target.unavailable != nil {
+                Issue.record("\(result.target.transport) cell unavailable: \(reason)")
+            }
+        }
+        print("live suite over transports: " + LiveReport.closingLine(results))
+    }
+
     @Test func suiteHasAtLeastTwentyScenariosWithUniqueNames() {
         let names = LiveScenarios.all.map(\.name)
         #expect(names.count >= 20)

@@ -117,6 +117,36 @@ struct TransportFaultTests {
         }
     }
 
+    /// Gateways over each transport opened and ended one after another leave
+    /// no descriptors or threads behind (a leak shows as growth over 20 rounds; other
+    /// tests running at the same time only add noise of a few).
+    @Test func transportsLeaveNoDescriptorsBehind() async throws {
+        try await HangSupport.within(.seconds(180), "transport leak check") {
+            try await TestServers.with(socketPythons: [TestServers.python3]) { servers in
+                let socket = try #require(servers.socketServers[TestServers.python3]?.spec)
+                let popen = "popen//python=\(TestServers.python3)"
+                for (name, spec, prelude) in [
+                    ("ssh", servers.ssh(), [String]()), ("socket", socket, []), ("via", "\(popen)//via=hop", ["\(popen)//id=hop"]),
+                ] {
+                    func round() async throws {
+                        let group = Group(options: Self.quiet)
+                        for hop in prelude { try await group.makeGateway(hop) }
+                        let gateway = try await group.makeGateway(spec)
+                        #expect(try await gateway.remoteExec("channel.send(3)").receive(timeout: .seconds(20)) == 3)
+                        await group.terminate(timeout: .seconds(10))
+                    }
+                    try await round()
+                    let before = (HangSupport.openDescriptors(), HangSupport.threads())
+                    for _ in 0..<20 { try await round() }
+                    try await Task.sleep(for: .milliseconds(300))
+                    let after = (HangSupport.openDescriptors(), HangSupport.threads())
+                    #expect(after.0 < before.0 + 10, "\(name): \(before.0) descriptors before 20 gateways, \(after.0) after")
+                    #expect(after.1 < before.1 + 10, "\(name): \(before.1) threads before 20 gateways, \(after.1) after")
+                }
+            }
+        }
+    }
+
     /// vagrant_ssh runs `vagrant ssh NAME -- -C …`; a stand-in `vagrant`
     /// first on PATH turns that into the loopback ssh (no VM provider runs
     /// here). A helper host gets that PATH, so this process's stays as it is.

@@ -57,6 +57,9 @@ public struct LiveRunner: Sendable {
     }
 
     private func runOne(_ scenario: LiveScenario, on target: LiveTarget) async -> LiveResult {
+        if let reason = target.unavailable {
+            return LiveResult(target: target, scenario: scenario.name, verdict: .skip(reason), seconds: 0)
+        }
         let started = ContinuousClock.now
         let limit = scenarioLimit
         let verdict: LiveVerdict = await withCheckedContinuation { continuation in
@@ -118,7 +121,7 @@ public enum LiveReport {
         var out = "targets:\n"
         let labels = targets.enumerated().map { index, _ in columnLabel(index) }
         for (index, target) in targets.enumerated() {
-            out += "  \(labels[index])  \(target.python) / gateway_base \(target.gatewayBaseLabel)  (\(target.spec))\n"
+            out += "  \(labels[index])  \(target.python) \(target.transport) / gateway_base \(target.gatewayBaseLabel)  (\(target.spec))\n"
         }
         let width = scenarios.map(\.name.count).max() ?? 10
         out += "\n" + "".padding(toLength: width + 2, withPad: " ", startingAt: 0) + labels.joined(separator: " ") + "\n"
@@ -142,7 +145,7 @@ public enum LiveReport {
         if !failures.isEmpty {
             out += "\nfailures:\n"
             for failure in failures {
-                out += "  \(failure.scenario) on \(failure.target.python) / \(failure.target.gatewayBaseLabel): \(failure.verdict.detail)\n"
+                out += "  \(failure.scenario) on \(failure.target.python) \(failure.target.transport) / \(failure.target.gatewayBaseLabel): \(failure.verdict.detail)\n"
             }
         }
         out += "\n" + closingLine(results)

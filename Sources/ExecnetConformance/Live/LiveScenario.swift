@@ -49,7 +49,7 @@ func withGateway<T: Sendable>(
     _ target: LiveTarget, spec: String? = nil, options: GatewayOptions? = nil,
     _ body: (Gateway) async throws -> T
 ) async throws -> T {
-    let group = target.makeGroup(options: options)
+    let group = try await target.makeGroup(options: options)
     do {
         let gateway = try await group.makeGateway(spec)
         let result = try await body(gateway)

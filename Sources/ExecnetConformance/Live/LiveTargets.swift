@@ -34,10 +34,56 @@ public enum LiveTargets {
         }
         for spec in specs {
             let parsed = try XSpec(spec)
-            let (label, major, _) = try probe(parsed.python ?? "python3")
-            targets.append(LiveTarget(spec: spec, python: label, pythonMajor: major, gatewayBase: chosen, availableBases: all))
+            let (label, major) = try await probe(spec: spec)
+            let transport = parsed.popen ? "popen" : parsed.ssh != nil ? "ssh" : parsed.socket != nil ? "socket"
+                : parsed.vagrantSSH != nil ? "vagrant_ssh" : "spec"
+            targets.append(
+                LiveTarget(spec: spec, python: label, pythonMajor: major, gatewayBase: chosen, availableBases: all, transport: transport))
         }
         return targets
+    }
+
+    /// The transport cells of every local interpreter (see
+    /// ``LiveTarget/transports(interpreters:bases:servers:why:)``), with the
+    /// servers started for them, which the caller stops. When sshd is
+    /// missing or will not start, the cells that need it are unavailable.
+    public static func transportCells(gatewayBase choice: String? = nil) async -> (targets: [LiveTarget], servers: LiveServers?) {
+        guard let interpreters = try? Interpreter.discover(), let all = try? await StockCache.allGatewayBases() else {
+            return ([], nil)
+        }
+        var bases = all
+        if let choice, let chosen = try? await gatewayBase(choice) { bases = [chosen] }
+        guard LiveServers.sshdInstalled else {
+            return (LiveTarget.transports(interpreters: interpreters, bases: bases, servers: nil,
+                why: "sshd is not installed (python3 scripts/test-servers install)"), nil)
+        }
+        do {
+            let servers = try await LiveServers.start(socketPythons: interpreters.map(\.path))
+            return (LiveTarget.transports(interpreters: interpreters, bases: bases, servers: servers), servers)
+        } catch {
+            return (LiveTarget.transports(interpreters: interpreters, bases: bases, servers: nil, why: "\(error)"), nil)
+        }
+    }
+
+    /// "cpython-3.12" and the major version of whatever `spec` reaches,
+    /// asked through a gateway of its own (the interpreter may be remote).
+    static func probe(spec: String) async throws -> (String, Int) {
+        let group = Group(options: GatewayOptions(forwardsStandardError: false))
+        do {
+            let gateway = try await group.makeGateway(spec)
+            let channel = try await gateway.remoteExec("""
+                import sys, platform
+                channel.send('%s %d %d' % (platform.python_implementation().lower(), sys.version_info[0], sys.version_info[1]))
+                """)
+            let reply = try await channel.receive(timeout: .seconds(30)).stringValue ?? ""
+            await group.terminate(timeout: .seconds(5))
+            let fields = reply.split(separator: " ")
+            guard fields.count == 3, let major = Int(fields[1]) else { throw Failure(description: "\(spec) answered \(reply)") }
+            return ("\(fields[0])-\(fields[1]).\(fields[2])", major)
+        } catch {
+            await group.terminate(timeout: .seconds(2))
+            throw Failure(description: "cannot open \(spec): \(error)")
+        }
     }
 
     /// "cpython-3.12", major and minor of an interpreter command.

@@ -23,6 +23,9 @@ struct BootstrapTarget: Sendable {
     }
 
     var streams: Streams = .standard
+    /// What a socket line names its worker after: stock pastes the spec
+    /// string there (`serve(io, id='socket=host:port-worker')`), not the id.
+    var socketWorkerName: String?
     /// Plain `popen` without `python=`: stock bootstraps it in import mode.
     var plainPopen = false
     /// The remote runs on this machine, so its files are readable here and
@@ -123,7 +126,7 @@ struct Bootstrap {
             return BootstrapLines.exec(base, id: core.id, execmodel: execmodel)
         case .socket:
             do {
-                return try BootstrapLines.socket(base, id: core.id)
+                return try BootstrapLines.socket(base, id: target.socketWorkerName ?? core.id)
             } catch {
                 throw GatewayError(.gatewayBaseUnavailable(detail: "\(error)"), gatewayID: core.id)
             }

@@ -71,8 +71,17 @@ final class ProxiedProcess: TransportProcess {
         var handlers: [@Sendable (ExitStatus) -> Void] = []
     }
     private let state = Locked(State())
-    /// Set once the transport is built (the control needs the process first).
-    let control = Locked<ProxyControl?>(nil)
+    /// Set once the transport is built (the control needs the process
+    /// first); weak, as the control holds this process.
+    private let controlReference = Locked(WeakControl())
+    var control: ProxyControl? {
+        get { controlReference.withLock { $0.value } }
+        set { controlReference.withLock { $0.value = newValue } }
+    }
+
+    private struct WeakControl {
+        weak var value: ProxyControl?
+    }
 
     /// Not known here: the process runs on the via gateway's machine.
     var pid: Int32 { -1 }
@@ -93,7 +102,7 @@ final class ProxiedProcess: TransportProcess {
         if let status { handler(status) }
     }
 
-    func kill() { control.withLock { $0 }?.requestKill() }
+    func kill() { control?.requestKill() }
 
     func killLeftovers() {}
 

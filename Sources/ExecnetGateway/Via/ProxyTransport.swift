@@ -52,7 +52,7 @@ final class ProxyTransport: GatewayTransport {
         self.io = io
         proxied = ProxiedProcess()
         control = ProxyControl(channel: controlChannel, process: proxied)
-        proxied.control.withLock { $0 = control }
+        proxied.control = control
         try control.start()
         try startInbound()
         startOutbound()
@@ -66,12 +66,21 @@ final class ProxyTransport: GatewayTransport {
     /// end of the stream, and then the sub's exit status is asked for.
     private func startInbound() throws {
         let outer = outer
-        let control = control
         let descriptors = descriptors
-        try io.gateway.core.setCallback(io.record) { event in
+        // Weakly: the via gateway keeps this callback, and the control holds
+        // a channel of that gateway, so a strong reference would be a cycle.
+        try io.gateway.core.setCallback(io.record) { [weak control] event in
             switch event {
             case .item(let value):
-                guard case .bytes(let bytes) = value else { return }
+                // A Python 2 forwarder's bytes are its str, which the gateway
+                // may load as text decoded from Latin-1: the same bytes again.
+                let bytes: [UInt8]
+                switch value {
+                case .bytes(let data), .py2str(let data): bytes = data
+                case .str(let text) where text.unicodeScalars.allSatisfy({ $0.value < 256 }):
+                    bytes = text.unicodeScalars.map { UInt8($0.value) }
+                default: return
+                }
                 // Under the lock: the pump closes `outer` when it ends, and a
                 // closed descriptor's number may be reused at once.
                 descriptors.withLock { state in
@@ -88,7 +97,7 @@ final class ProxyTransport: GatewayTransport {
                 descriptors.withLock { state in
                     if state.outer { _ = shutdown(outer, Int32(SHUT_WR)) }
                 }
-                control.requestWait()
+                control?.requestWait()
             }
         }
     }

@@ -4,6 +4,8 @@ public enum PythonDialect: Sendable {
     case python3
     /// Python 2's `int()`/`long()`: no underscores; LONGLONG text may end in `L`.
     case python2
+    /// PyPy 3's `int()`: as Python 3, and whitespace may also follow the sign.
+    case pypy3
 }
 
 /// How the decoder reads strings and what it refuses.

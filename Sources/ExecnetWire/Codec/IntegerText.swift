@@ -1,7 +1,8 @@
 /// Reads LONGINT/LONGLONG operands the way Python's `int()` reads bytes:
 /// optional ASCII whitespace around an optional sign and decimal digits, with
-/// single underscores between digits on Python 3; on Python 2, whitespace
-/// may also follow the sign, and `long()` (LONGLONG) takes a trailing `L`.
+/// single underscores between digits on Python 3; on Python 2 and PyPy 3,
+/// whitespace may also follow the sign, and Python 2's `long()` (LONGLONG)
+/// takes a trailing `L`.
 enum IntegerText {
     enum Failure: Error {
         case invalid
@@ -22,7 +23,7 @@ enum IntegerText {
         if start < end, text[start] == UInt8(ascii: "-") || text[start] == UInt8(ascii: "+") {
             negative = text[start] == UInt8(ascii: "-")
             start += 1
-            if dialect == .python2 {
+            if dialect != .python3 {
                 while start < end, isSpace(text[start]) { start += 1 }
             }
         }
@@ -35,7 +36,7 @@ enum IntegerText {
             if byte >= 0x30 && byte <= 0x39 {
                 digits.append(byte)
                 previousWasDigit = true
-            } else if byte == UInt8(ascii: "_"), dialect == .python3, previousWasDigit, index + 1 < end,
+            } else if byte == UInt8(ascii: "_"), dialect != .python2, previousWasDigit, index + 1 < end,
                 text[index + 1] >= 0x30 && text[index + 1] <= 0x39
             {
                 previousWasDigit = false
