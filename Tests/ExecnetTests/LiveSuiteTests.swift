@@ -4,7 +4,8 @@ import Foundation
 import Testing
 
 /// The live scenario suite (`execnet-conform live`) against every local
-/// interpreter with every stock gateway_base release it supports.
+/// interpreter with every stock gateway_base release it supports, stock's
+/// main_thread_only execmodel, and every transport.
 @Suite struct LiveSuiteTests {
     static let expectedPythons = ["2.7"] + (6...13).map { "3.\($0)" }
 
@@ -19,7 +20,9 @@ import Testing
                 print("live suite: \(message); not tested")
             }
         }
-        let targets = LiveTarget.discover(interpreters: interpreters, bases: try await StockCache.allGatewayBases())
+        let bases = try await StockCache.allGatewayBases()
+        let targets = LiveTarget.discover(interpreters: interpreters, bases: bases)
+            + LiveTarget.execmodels(interpreters: interpreters, bases: bases)
         #expect(targets.count >= interpreters.count)
         let results = await LiveRunner().run(targets)
         #expect(results.count == targets.count * LiveScenarios.all.count)

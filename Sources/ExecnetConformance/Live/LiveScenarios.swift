@@ -33,7 +33,7 @@ public enum LiveScenarios {
             }
         },
         LiveScenario("import-mode", "stock's import-mode bootstrap with the release's directory on sys.path") { target in
-            guard target.transport == "popen" else { return .skip("import mode is popen's: stock bootstraps \(target.transport) in exec mode") }
+            guard target.transport.hasPrefix("popen") else { return .skip("import mode is popen's: stock bootstraps \(target.transport) in exec mode") }
             guard let base = target.gatewayBase, base.path.hasSuffix("/execnet/gateway_base.py") else {
                 return .skip("no importable stock execnet for this target")
             }
@@ -240,7 +240,8 @@ public enum LiveScenarios {
         LiveScenario("status", "remote_status counts executing code and names the execmodel") { target in
             try await withGateway(target) { gateway in
                 let idle = try await gateway.remoteStatus(timeout: .seconds(10))
-                try expect(idle.numberOfExecuting == 0 && idle.execmodel == "thread", "idle status \(idle)")
+                let model = target.isSocket ? "thread" : ((try? XSpec(target.spec).execmodel) ?? nil) ?? "thread"
+                try expect(idle.numberOfExecuting == 0 && idle.execmodel == model, "idle status \(idle), expected \(model)")
                 let busy = try await gateway.remoteExec("channel.send('started'); channel.receive()")
                 try expect(try await busy.receive() == "started", "exec did not start")
                 let status = try await gateway.remoteStatus(timeout: .seconds(10))
@@ -437,6 +438,7 @@ public enum LiveScenarios {
         },
         LiveScenario("early-exit", "a remote that exits before acknowledging: status and stderr reported") { target in
             if target.isSocket { return .skip("a socket server runs its own execmodel: stock's socket bootstrap ignores execmodel=") }
+            if (try? XSpec(target.spec).execmodel) ?? nil != nil { return .skip("the target's spec names its execmodel already") }
             let group = try await target.makeGroup()
             do {
                 _ = try await group.makeGateway(target.spec + "//execmodel=no-such-model")

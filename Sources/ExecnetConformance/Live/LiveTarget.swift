@@ -1,4 +1,5 @@
 import Execnet
+import Foundation
 
 /// One remote end the live suite runs against: an interpreter and the
 /// gateway_base it is bootstrapped with.
@@ -106,6 +107,38 @@ public struct LiveTarget: Sendable {
         }
         return targets
     }
+
+    /// Stock's `main_thread_only` execmodel (2.1 and later) over popen, for
+    /// each interpreter that runs such a release, with the newest one.
+    public static func execmodels(interpreters: [Interpreter], bases: [GatewayBase]) -> [LiveTarget] {
+        let releases = bases.filter { ($0.version ?? "").split(separator: ".").compactMap { Int($0) }.lexicographicallyPrecedes([2, 1]) == false }
+        guard let base = releases.last else { return [] }
+        var targets: [LiveTarget] = interpreters.compactMap { interpreter in
+            guard base.minimumPython <= PythonVersion(major: interpreter.major, minor: interpreter.minor, micro: 99) else { return nil }
+            return LiveTarget(
+                spec: "popen//python=\(interpreter.path)//execmodel=main_thread_only",
+                python: "\(interpreter.implementation)-\(interpreter.version)", pythonMajor: interpreter.major,
+                gatewayBase: base, availableBases: bases, transport: "popen/main_thread_only")
+        }
+        // eventlet and gevent: one CPython 3 with both installed in a venv
+        // of the cache (scripts/execmodel-venv makes it).
+        let venv = StockCache.root + "/venvs/execmodels/bin/python"
+        let present = FileManager.default.isExecutableFile(atPath: venv)
+        let missing = present ? nil : "no eventlet/gevent venv: run python3 scripts/execmodel-venv"
+        targets.append(LiveTarget(
+            spec: "popen//python=\(venv)//execmodel=eventlet", python: "cpython-venv", pythonMajor: 3, gatewayBase: base,
+            availableBases: bases, transport: "popen/eventlet", unavailable: missing))
+        targets.append(LiveTarget(
+            spec: "popen//python=\(venv)//execmodel=gevent", python: "cpython-venv", pythonMajor: 3, gatewayBase: base,
+            availableBases: bases, transport: "popen/gevent",
+            unavailable: missing ?? Self.geventHangs))
+        return targets
+    }
+
+    /// Why the gevent cell is a documented skip: stock's own host hangs
+    /// the same way (stock execnet issues #75 and #123 report gevent hangs).
+    public static let geventHangs = "stock 2.1.2's own host hangs too: under gevent 26.9.0 the remote never "
+        + "answers remote_exec (channel.send(1) not received within 20 s; stock issues #75, #123)"
 
     /// Every pair of local interpreter and stock release that release supports.
     public static func discover(

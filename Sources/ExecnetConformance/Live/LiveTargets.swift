@@ -21,7 +21,9 @@ public enum LiveTargets {
         if let choice { chosen = try await gatewayBase(choice) }
         let bases = chosen.map { [$0] } ?? all
         if pythons.isEmpty && specs.isEmpty {
-            return LiveTarget.discover(interpreters: try Interpreter.discover(), bases: bases)
+            let interpreters = try Interpreter.discover()
+            return LiveTarget.discover(interpreters: interpreters, bases: bases)
+                + LiveTarget.execmodels(interpreters: interpreters, bases: bases)
         }
         var targets: [LiveTarget] = []
         for python in pythons {
