@@ -6,6 +6,12 @@ enum CommandLines {
         "\(python) -c \"\(BootstrapLines.popenProgram)\""
     }
 
+    /// The spec's `python=`, or the default when it is missing or empty (stock: `spec.python or "python"`).
+    static func remotePython(_ spec: XSpec, default defaultPython: String) -> String {
+        guard let given = spec.python, !given.isEmpty else { return defaultPython }
+        return given
+    }
+
     /// Stock's ssh command line: `ssh -C`, `-F <ssh_config>` when given, the
     /// `ssh=` value split on whitespace (so `ssh=-p 2222 user@host` works),
     /// then the remote command as one argument.
@@ -13,7 +19,7 @@ enum CommandLines {
         var arguments = ["ssh", "-C"]
         if let config = spec.sshConfig { arguments += ["-F", config] }
         arguments += splitOnWhitespace(address)
-        arguments.append(remoteCommand(python: spec.python ?? defaultPython))
+        arguments.append(remoteCommand(python: remotePython(spec, default: defaultPython)))
         return arguments
     }
 
@@ -21,7 +27,7 @@ enum CommandLines {
     static func vagrantSSH(_ spec: XSpec, name: String, defaultPython: String) -> [String] {
         var arguments = ["vagrant", "ssh", name, "--", "-C"]
         if let config = spec.sshConfig { arguments += ["-F", config] }
-        arguments.append(remoteCommand(python: spec.python ?? defaultPython))
+        arguments.append(remoteCommand(python: remotePython(spec, default: defaultPython)))
         return arguments
     }
 

@@ -31,6 +31,27 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+#if canImport(Glibc)
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which
+/// Swift's Glibc module does not show; looked up once.
+private let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
+        return nil
+    }
+    return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+}()
+#endif
+
+/// Nothing but stdin, stdout and stderr reaches the child: descriptors this
+/// process inherited without close-on-exec (a test runner's, a caller's)
+/// would otherwise stay open in the remote, and in all it starts, for as
+/// long as they run. Where the C library cannot say so, they stay.
+private func closeOtherDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+    #if canImport(Glibc)
+    _ = addCloseFrom?(&actions, 3)
+    #endif
+}
+
 /// A child process whose stdin, stdout and stderr are pipes held by us.
 struct SpawnedChild {
     let pid: pid_t
@@ -67,6 +88,7 @@ struct SpawnedChild {
         posix_spawn_file_actions_adddup2(&actions, input.read, 0)
         posix_spawn_file_actions_adddup2(&actions, output.write, 1)
         posix_spawn_file_actions_adddup2(&actions, error.write, 2)
+        closeOtherDescriptors(&actions)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -69,6 +69,9 @@ struct TransportTests {
             "ssh", "-C", "-F", "/tmp/cfg", "-p", "2222", "user@host",
             "python3.12 -c \"import sys;exec(eval(sys.stdin.readline()))\"",
         ])
+        let empty = try XSpec("ssh=host//python=")
+        #expect(CommandLines.ssh(empty, address: "host", defaultPython: "python").last
+            == "python -c \"import sys;exec(eval(sys.stdin.readline()))\"")
         let vagrant = try XSpec("vagrant_ssh=default")
         #expect(CommandLines.vagrantSSH(vagrant, name: "default", defaultPython: "python") == [
             "vagrant", "ssh", "default", "--", "-C", "python -c \"import sys;exec(eval(sys.stdin.readline()))\"",

@@ -108,7 +108,7 @@ struct Bootstrap {
                 }
             }
         }
-        try write(line)
+        try await write(line)
         do {
             try await receiver.acknowledged.wait(timeout: deadline - .now) { WaitTimedOut() }
         } catch is WaitTimedOut {
@@ -141,7 +141,7 @@ struct Bootstrap {
     }
 
     private func ask(deadline: ContinuousClock.Instant) async throws -> ProbeReport {
-        try write(target.streams == .socket ? BootstrapLines.socketProbe : BootstrapLines.probe)
+        try await write(target.streams == .socket ? BootstrapLines.socketProbe : BootstrapLines.probe)
         let reply: String
         do {
             reply = try await receiver.probeReply.wait(timeout: deadline - .now) { WaitTimedOut() }
@@ -156,11 +156,13 @@ struct Bootstrap {
         return probe
     }
 
-    private func write(_ line: [UInt8]) throws(GatewayError) {
+    /// A failed write means the far end went away: reported as any early
+    /// end is, with its exit status (so ssh's 255 is host-not-found).
+    private func write(_ line: [UInt8]) async throws(GatewayError) {
         do {
             try core.connection.sendNow(line)
         } catch {
-            throw GatewayError(.bootstrapFailed(status: nil, detail: "sending the bootstrap failed: \(error)", stderrTail: ""), gatewayID: core.id)
+            throw await failure("sending the bootstrap failed: \(error)")
         }
     }
 
