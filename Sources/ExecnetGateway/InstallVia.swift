@@ -1,14 +1,18 @@
 import ExecnetWire
 
 extension Gateway {
+    /// The remote's Python: what the probe reported, else asked (rinfo, cached).
+    func pythonVersion() async throws -> PythonVersion? {
+        if let remotePython { return remotePython }
+        return try await remoteInfo().pythonVersion
+    }
+
     /// The stock release whose other modules this gateway's remote can run:
     /// the one its gateway_base came from, else (import mode) the newest
     /// release in the cache that runs on its Python.
     func stockRelease() async throws -> GatewayBase {
         if let gatewayBase { return gatewayBase }
-        var python = remotePython
-        if python == nil { python = try await remoteInfo().pythonVersion }
-        guard let python, let release = StockCache.newestRelease(for: python) else {
+        guard let python = try await pythonVersion(), let release = StockCache.newestRelease(for: python) else {
             throw GatewayError(
                 .pythonTooOld(python: remotePython.map { "\($0)" } ?? "(unknown)", detail: "no stock execnet release runs on it"),
                 gatewayID: id)
@@ -30,10 +34,8 @@ extension Gateway {
         } catch {
             throw GatewayError(.gatewayBaseUnavailable(detail: "\(error)"), gatewayID: id)
         }
-        var python = remotePython
-        if python == nil { python = try await remoteInfo().pythonVersion }
         let payload = ChannelExecPayload(source: source, fileName: release.packageDirectory + "/" + relativePath)
-        return try await exec(payload, sourceAsBytes: python?.major == 2)
+        return try await exec(payload, sourceAsBytes: try await pythonVersion()?.major == 2)
     }
 
     /// `socket=…//installvia=ID`: starts stock's socket server on `server`

@@ -14,7 +14,6 @@ import Glibc
 /// other gateways go on.
 @Suite(.enabled(if: TestServers.sshdInstalled, "needs sshd: run scripts/test-servers install"))
 struct TransportFaultTests {
-    static let quiet = GatewayOptions(forwardsStandardError: false)
 
     /// A channel whose remote code waits for an item that never comes.
     static func waiting(on gateway: Gateway) async throws -> Channel {
@@ -42,7 +41,7 @@ struct TransportFaultTests {
     @Test func sshdKilledMidSession() async throws {
         try await HangSupport.within(.seconds(90), "sshd killed") {
             try await TestServers.with { servers in
-                try await withGroup(options: Self.quiet) { group in
+                try await withGroup(options: TestServers.quiet) { group in
                     let bystander = try await group.makeGateway("popen//python=\(TestServers.python3)//id=local")
                     let remote = try await group.makeGateway(servers.ssh("//id=remote"))
                     let channel = try await Self.waiting(on: remote)
@@ -56,7 +55,7 @@ struct TransportFaultTests {
     @Test func sshClientKilled() async throws {
         try await HangSupport.within(.seconds(90), "ssh client killed") {
             try await TestServers.with { servers in
-                try await withGroup(options: Self.quiet) { group in
+                try await withGroup(options: TestServers.quiet) { group in
                     let bystander = try await group.makeGateway(servers.ssh("//id=other"))
                     let remote = try await group.makeGateway(servers.ssh("//id=remote"))
                     let channel = try await Self.waiting(on: remote)
@@ -71,7 +70,7 @@ struct TransportFaultTests {
         try await HangSupport.within(.seconds(90), "socket server killed") {
             try await TestServers.with(socketPythons: [TestServers.python3]) { servers in
                 let server = try #require(servers.socketServers[TestServers.python3])
-                try await withGroup(options: Self.quiet) { group in
+                try await withGroup(options: TestServers.quiet) { group in
                     let bystander = try await group.makeGateway("popen//python=\(TestServers.python3)//id=local")
                     let remote = try await group.makeGateway("\(server.spec)//id=remote")
                     let channel = try await Self.waiting(on: remote)
@@ -83,7 +82,7 @@ struct TransportFaultTests {
 
     @Test func viaGatewayKilled() async throws {
         try await HangSupport.within(.seconds(90), "via gateway killed") {
-            try await withGroup(options: Self.quiet) { group in
+            try await withGroup(options: TestServers.quiet) { group in
                 let bystander = try await group.makeGateway("popen//python=\(TestServers.python3)//id=local")
                 let via = try await group.makeGateway("popen//python=\(TestServers.python3)//id=jump")
                 let proxied = try await group.makeGateway("popen//python=\(TestServers.python3)//via=jump//id=far")
@@ -102,7 +101,7 @@ struct TransportFaultTests {
         try await HangSupport.within(.seconds(90), "junk from the remote") {
             try await TestServers.with(socketPythons: [TestServers.python3]) { servers in
                 let socket = try #require(servers.socketServers[TestServers.python3]?.spec)
-                try await withGroup(options: Self.quiet) { group in
+                try await withGroup(options: TestServers.quiet) { group in
                     let bystander = try await group.makeGateway("popen//python=\(TestServers.python3)//id=local")
                     for spec in [servers.ssh("//id=junk-ssh"), "\(socket)//id=junk-socket"] {
                         let gateway = try await group.makeGateway(spec)
@@ -129,7 +128,7 @@ struct TransportFaultTests {
                     ("ssh", servers.ssh(), [String]()), ("socket", socket, []), ("via", "\(popen)//via=hop", ["\(popen)//id=hop"]),
                 ] {
                     func round() async throws {
-                        let group = Group(options: Self.quiet)
+                        let group = Group(options: TestServers.quiet)
                         for hop in prelude { try await group.makeGateway(hop) }
                         let gateway = try await group.makeGateway(spec)
                         #expect(try await gateway.remoteExec("channel.send(3)").receive(timeout: .seconds(20)) == 3)

@@ -26,5 +26,8 @@ extension LiveServers {
 
     static var python3: String { pythons.first ?? "python3" }
 
+    /// Options for the transport tests: remote stderr is kept, not echoed.
+    static let quiet = GatewayOptions(forwardsStandardError: false)
+
     func ssh(_ extra: String = "") -> String { ssh(python: Self.python3, extra) }
 }

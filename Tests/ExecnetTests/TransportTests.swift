@@ -13,7 +13,6 @@ import Glibc
 /// and stock's socket server, started and stopped by each test.
 @Suite(.enabled(if: TestServers.sshdInstalled, "needs sshd: run scripts/test-servers install"))
 struct TransportTests {
-    static let quiet = GatewayOptions(forwardsStandardError: false)
 
     /// Sends an item through remote code and back, and asks the remote's version.
     static func echo(_ gateway: Gateway, _ item: PyValue = .list([.int(1), .str("two"), .bytes([3])])) async throws -> PyValue {
@@ -30,7 +29,7 @@ struct TransportTests {
     func sshDefaultBootstrapEveryInterpreter(python: String) async throws {
         try await HangSupport.within(.seconds(90), "ssh gateway on \(python)") {
             try await TestServers.with { servers in
-                try await withGroup(options: Self.quiet) { group in
+                try await withGroup(options: TestServers.quiet) { group in
                     let gateway = try await group.makeGateway(servers.ssh(python: python, ""))
                     let answer = try await Self.echo(gateway)
                     guard case .tuple(let parts) = answer else { throw TestServers.Failure(description: "\(answer)") }
@@ -83,7 +82,7 @@ struct TransportTests {
             try await TestServers.with { servers in
                 let config = servers.directory + "/ssh_config"
                 do {
-                    _ = try await Gateway.open(try XSpec("ssh=no-such-host.invalid//ssh_config=\(config)//id=lost"), options: Self.quiet)
+                    _ = try await Gateway.open(try XSpec("ssh=no-such-host.invalid//ssh_config=\(config)//id=lost"), options: TestServers.quiet)
                     Issue.record("opened a gateway to a host that does not exist")
                 } catch let error as GatewayError {
                     guard case .hostNotFound(let address, _, _) = error.kind else {
@@ -102,7 +101,7 @@ struct TransportTests {
         try await HangSupport.within(.seconds(90), "socket gateway on \(python)") {
             try await TestServers.with(socketPythons: [python]) { servers in
                 let spec = try #require(servers.socketServers[python]?.spec)
-                try await withGroup(options: Self.quiet) { group in
+                try await withGroup(options: TestServers.quiet) { group in
                     let gateway = try await group.makeGateway(spec)
                     let answer = try await Self.echo(gateway, .int(77))
                     #expect(answer == .tuple([.int(77), .int(python.contains("2.7") ? 2 : 3)]))
@@ -110,7 +109,7 @@ struct TransportTests {
                     #expect(status.execmodel == "thread")
                 }
                 // The server serves one connection after another.
-                try await withGroup(options: Self.quiet) { group in
+                try await withGroup(options: TestServers.quiet) { group in
                     let again = try await group.makeGateway(spec)
                     _ = try await Self.echo(again)
                 }
@@ -188,23 +187,23 @@ struct TransportTests {
             // Nothing listens on a port just released.
             let port = try Self.freePort()
             do {
-                _ = try await Gateway.open(try XSpec("socket=127.0.0.1:\(port)//id=nobody"), options: Self.quiet)
+                _ = try await Gateway.open(try XSpec("socket=127.0.0.1:\(port)//id=nobody"), options: TestServers.quiet)
                 Issue.record("connected to a closed port")
             } catch let error as GatewayError {
                 guard case .cannotConnect = error.kind else { Issue.record("expected cannotConnect, got \(error)"); return }
                 #expect("\(error)".contains("127.0.0.1:\(port)"))
             }
             do {
-                _ = try await Gateway.open(try XSpec("socket=no-such-host.invalid:8888"), options: Self.quiet)
+                _ = try await Gateway.open(try XSpec("socket=no-such-host.invalid:8888"), options: TestServers.quiet)
                 Issue.record("connected to a host that does not exist")
             } catch let error as GatewayError {
                 guard case .hostNotFound = error.kind else { Issue.record("expected hostNotFound, got \(error)"); return }
             }
             await #expect(throws: GatewayError.self) {
-                _ = try await Gateway.open(try XSpec("socket=127.0.0.1:1//python=python3"), options: Self.quiet)
+                _ = try await Gateway.open(try XSpec("socket=127.0.0.1:1//python=python3"), options: TestServers.quiet)
             }
             await #expect(throws: GatewayError.self) {
-                _ = try await Gateway.open(try XSpec("socket=127.0.0.1"), options: Self.quiet)
+                _ = try await Gateway.open(try XSpec("socket=127.0.0.1"), options: TestServers.quiet)
             }
         }
     }
@@ -214,7 +213,7 @@ struct TransportTests {
         try await HangSupport.within(.seconds(60), "silent socket server") {
             let listener = try await SilentListener.start()
             defer { listener.stop() }
-            var options = Self.quiet
+            var options = TestServers.quiet
             options.bootstrapTimeout = .seconds(2)
             do {
                 _ = try await Gateway.open(try XSpec("socket=127.0.0.1:\(listener.port)//id=mute"), options: options)
@@ -228,7 +227,7 @@ struct TransportTests {
 
     @Test func installviaStartsTheSocketServerOnAGateway() async throws {
         try await HangSupport.within(.seconds(90), "installvia") {
-            try await withGroup(options: Self.quiet) { group in
+            try await withGroup(options: TestServers.quiet) { group in
                 try await group.makeGateway("popen//python=\(TestServers.python3)//id=server")
                 let gateway = try await group.makeGateway("socket//installvia=server//id=client")
                 let answer = try await Self.echo(gateway, .int(5))
@@ -241,7 +240,7 @@ struct TransportTests {
 
     @Test func viaPopenThroughPopenAndTwoHops() async throws {
         try await HangSupport.within(.seconds(90), "via popen") {
-            try await withGroup(options: Self.quiet) { group in
+            try await withGroup(options: TestServers.quiet) { group in
                 let first = try await group.makeGateway("popen//python=\(TestServers.python3)//id=hop1")
                 let second = try await group.makeGateway("popen//python=\(TestServers.python3)//via=hop1//id=hop2")
                 let third = try await group.makeGateway("popen//python=\(TestServers.python3)//via=hop2//id=hop3")
@@ -260,7 +259,7 @@ struct TransportTests {
     @Test func viaSSHThroughPopen() async throws {
         try await HangSupport.within(.seconds(90), "ssh via popen") {
             try await TestServers.with { servers in
-                try await withGroup(options: Self.quiet) { group in
+                try await withGroup(options: TestServers.quiet) { group in
                     try await group.makeGateway("popen//python=\(TestServers.python3)//id=jump")
                     let gateway = try await group.makeGateway(servers.ssh(python: TestServers.python3, "//via=jump//id=far"))
                     #expect(try await Self.echo(gateway, .int(9)) == .tuple([.int(9), .int(3)]))
@@ -272,7 +271,7 @@ struct TransportTests {
     /// Stock's order: a gateway others go through exits only after they ended.
     @Test func terminateEndsProxiedGatewaysFirst() async throws {
         try await HangSupport.within(.seconds(90), "terminate via order") {
-            let group = Group(options: Self.quiet)
+            let group = Group(options: TestServers.quiet)
             let order = Locked<[String]>([])
             for spec in ["id=hop1", "via=hop1//id=hop2", "via=hop2//id=hop3"] {
                 let gateway = try await group.makeGateway("popen//python=\(TestServers.python3)//\(spec)")

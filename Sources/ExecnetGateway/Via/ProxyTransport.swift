@@ -189,8 +189,7 @@ extension Gateway {
         guard spec.popen || spec.ssh != nil || spec.vagrantSSH != nil else {
             throw GatewayError(.unsupportedSpec(detail: "via= needs popen, ssh= or vagrant_ssh= in \(pythonRepr(spec.string))"), gatewayID: id)
         }
-        var presumed = via.remotePython
-        if presumed == nil { presumed = try await via.remoteInfo().pythonVersion }
+        let presumed = try await via.pythonVersion()
         let transport = try await ProxyTransport.start(via: via, spec: spec)
         let target = BootstrapTarget(
             sshAddress: spec.ssh ?? spec.vagrantSSH, presumedPython: presumed ?? PythonVersion(major: 3, minor: 8))
