@@ -523,8 +523,9 @@ class Transcript(object):
 CURRENT = [None]
 
 
-def patch_io(gateway_io):
-    cls = gateway_io.Popen2IOMaster
+def patch_io(cls):
+    """Route every write, read and close_write of `cls` through a Transcript:
+    Popen2IOMaster (popen, ssh), gateway_socket.SocketIO, gateway_io.ProxyIO."""
     write, read, close_write = cls.write, cls.read, cls.close_write
 
     def transcript(io):
@@ -585,13 +586,18 @@ def split_frames(data):
 
 
 class Session(object):
-    def __init__(self, execnet, gateway_base):
+    def __init__(self, execnet, gateway_base, spec=None, via_spec=None):
         self.execnet = execnet
         self.gateway_base = gateway_base
+        self.group = execnet.Group()
+        self.via = via_spec
+        if via_spec is not None:
+            # The via gateway's own traffic goes to a transcript of its own.
+            CURRENT[0] = Transcript()
+            self.group.makegateway(via_spec)
         self.transcript = Transcript()
         CURRENT[0] = self.transcript
-        self.group = execnet.Group()
-        self.gateway = self.group.makegateway(SPEC % sys.executable)
+        self.gateway = self.group.makegateway(spec or SPEC % sys.executable)
         self.channels = []
         self.readers = {}
         self.callback_items = {}
@@ -750,7 +756,12 @@ class Session(object):
 
     def op_exit(self, step):
         self.gateway.exit()
-        popen = self.gateway._io.popen
+        popen = getattr(self.gateway._io, "popen", None)
+        if popen is None:   # socket, via: the remote ends its side
+            self.gateway.join(timeout=EXIT_TIMEOUT)
+            if self.gateway._receivepool.active_count():
+                raise StepFailed("remote did not end within %ds" % EXIT_TIMEOUT)
+            return
         try:
             popen.wait(timeout=EXIT_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -778,7 +789,13 @@ class Session(object):
 
     def finish(self):
         """Release everything, then check nothing was written late."""
-        self.group.terminate(timeout=2.0)   # no-op after exit
+        try:
+            self.group.terminate(timeout=2.0)   # no-op after exit
+        except OSError:
+            # Over via, stock's terminate still asks the proxy to kill the
+            # gateway that has exited, on a control channel already closed.
+            if self.via is None:
+                raise
         self.channels = None
         self.readers = None
         self.callback_items = None
@@ -862,22 +879,34 @@ def record(stock_dir, version):
     if not os.path.abspath(execnet.__file__).startswith(stock_dir + os.sep):
         raise SystemExit("execnet imported from %s, not %s"
                          % (execnet.__file__, stock_dir))
-    patch_io(gateway_io)
+    patch_io(gateway_io.Popen2IOMaster)
+    entries, bootstrap_line = run_scenarios(execnet, gateway_base, version)
+    return {
+        "execnet": version,
+        "host_python": "%d.%d" % sys.version_info[:2],
+        "bootstrap": bootstrap_info(bootstrap_line, gateway_base),
+        "import_bootstrap": record_import_bootstrap(execnet),
+        "scenarios": entries,
+    }
 
+
+def run_scenarios(execnet, gateway_base, version, spec=None, via_spec=None,
+                  label="popen"):
+    """Every scenario on a fresh gateway each: ([entry], bootstrap line)."""
     bootstrap_line = None
     entries = []
     for name, description, steps in scenarios(version):
         session = None
         try:
-            session = Session(execnet, gateway_base)
+            session = Session(execnet, gateway_base, spec, via_spec)
             if not steps or steps[-1]["op"] != "exit" or \
                     any(s["op"] == "exit" for s in steps[:-1]):
                 raise StepFailed("a scenario must end with its only exit step")
             session.run(steps)
             transcript = session.finish()
         except Exception as exc:
-            sys.stderr.write("*** execnet %s: scenario %s FAILED\n%s\n"
-                             % (version, name, exc))
+            sys.stderr.write("*** execnet %s (%s): scenario %s FAILED\n%s\n"
+                             % (version, label, name, exc))
             if not isinstance(exc, StepFailed):
                 traceback.print_exc()
             if session is not None:
@@ -901,21 +930,79 @@ def record(stock_dir, version):
             "host_messages": [[kind, channel, len(payload)]
                               for kind, channel, payload in frames],
         })
+    return entries, bootstrap_line
 
-    return {
-        "execnet": version,
-        "host_python": "%d.%d" % sys.version_info[:2],
-        "bootstrap": bootstrap_info(bootstrap_line, gateway_base),
-        "import_bootstrap": record_import_bootstrap(execnet),
-        "scenarios": entries,
-    }
+
+PORT_PLACEHOLDER = "<PORT>"
+
+
+def transport_plans(servers):
+    """(name, spec, via spec or None, template) per transport; the template
+    is the spec with this machine's parts replaced, for the Swift replay."""
+    python = sys.executable
+    sockets = [entry for entry in servers["socketservers"]
+               if os.path.realpath(entry["python"]) == os.path.realpath(python)]
+    if not sockets:
+        raise SystemExit("servers.json has no socket server running %s" % python)
+    return [
+        ("ssh", "%s//python=%s//id=gw0" % (servers["sshd"]["spec"], python),
+         None, "<SSH>//python=<PYTHON>//id=gw0"),
+        ("socket", "%s//id=gw0" % sockets[0]["spec"],
+         None, "socket=127.0.0.1:%s//id=gw0" % PORT_PLACEHOLDER),
+        ("via", "popen//python=%s//via=via//id=gw0" % python,
+         "popen//python=%s//id=via" % python,
+         "popen//python=<PYTHON>//via=via//id=gw0"),
+    ]
+
+
+def record_transports(stock_dir, version, servers_file):
+    """Stock's host over ssh, socket and one via hop: the proxied (or
+    remote) gateway's bootstrap line and host stream for every scenario."""
+    stock_dir = os.path.abspath(stock_dir)
+    sys.path.insert(0, stock_dir)
+    import execnet
+    from execnet import gateway_base, gateway_io, gateway_socket
+    for cls in (gateway_io.Popen2IOMaster, gateway_socket.SocketIO,
+                gateway_io.ProxyIO):
+        patch_io(cls)
+    with open(servers_file) as handle:
+        servers = json.load(handle)
+    popen_line = None
+    transports = []
+    for name, spec, via_spec, template in transport_plans(servers):
+        sys.stderr.write("recording execnet %s over %s\n" % (version, name))
+        entries, line = run_scenarios(execnet, gateway_base, version, spec,
+                                      via_spec, label=name)
+        if name == "socket":
+            real = spec.encode("ascii")
+            if line.count(real) != 1:
+                raise SystemExit("socket bootstrap line does not name %r once"
+                                 % spec)
+            line = line.replace(real, template.encode("ascii"))
+        transports.append({
+            "name": name,
+            "spec": template,
+            "bootstrap": {"line_sha256": hashlib.sha256(line).hexdigest(),
+                          "line_length": len(line)},
+            "scenarios": [{"name": entry["name"],
+                           "host_stream_hex": entry["host_stream_hex"],
+                           "host_messages": entry["host_messages"]}
+                          for entry in entries],
+        })
+    return {"execnet": version,
+            "host_python": "%d.%d" % sys.version_info[:2],
+            "transports": transports}
 
 
 def main(argv):
-    if len(argv) != 3:
-        sys.stderr.write("usage: transcript_recorder.py <stock dir> <version>\n")
+    if len(argv) == 5 and argv[3] == "--servers":
+        result = record_transports(argv[1], argv[2], argv[4])
+    elif len(argv) == 3:
+        result = record(argv[1], argv[2])
+    else:
+        sys.stderr.write("usage: transcript_recorder.py <stock dir> <version>"
+                         " [--servers servers.json]\n")
         return 2
-    result = record(argv[1], argv[2])
     sys.stdout.buffer.write(json.dumps(result, sort_keys=True).encode("ascii"))
     sys.stdout.buffer.write(b"\n")
     sys.stdout.flush()

@@ -47,15 +47,27 @@ public enum TranscriptReplay {
     public static func replay(
         _ scenario: TranscriptScenario, python: String, gatewayBase: GatewayBase
     ) async throws -> String? {
+        let line = BootstrapLines.exec(gatewayBase, id: "gw0", execmodel: "thread")
+        return try await replay(scenario, bootstrapLine: line, gatewayBase: gatewayBase) { options in
+            try await Gateway.open(XSpec("popen//python=\(python)//id=gw0"), options: options)
+        }
+    }
+
+    /// Replays `scenario` on the gateway `open` makes with the options it is
+    /// given (they carry the tap that sees every byte written). The first
+    /// bytes written must be `bootstrapLine`; the rest must be the recorded
+    /// host stream. The gateway is terminated before this returns.
+    public static func replay(
+        _ scenario: TranscriptScenario, bootstrapLine: [UInt8], gatewayBase: GatewayBase,
+        open: (GatewayOptions) async throws -> Gateway
+    ) async throws -> String? {
         let written = Locked<[UInt8]>([])
         let options = GatewayOptions(
             bootstrap: .exact(gatewayBase), forwardsStandardError: false,
             tap: { direction, bytes in
                 if direction == .written { written.withLock { $0 += bytes } }
             })
-        let group = Group(options: options)
-        let gateway = try await group.makeGateway("popen//python=\(python)//id=gw0")
-        let bootstrapLength = BootstrapLines.exec(gatewayBase, id: "gw0", execmodel: "thread").count
+        let gateway = try await open(options)
         var channels: [Channel?] = []
         var files: [Int: ChannelReader] = [:]
         let callbacks = Locked<[Int: [PyValue]]>([:])
@@ -68,11 +80,16 @@ public enum TranscriptReplay {
                 }
             }
         } catch {
-            await group.terminate(timeout: .seconds(5))
+            await gateway.terminate(timeout: .seconds(5))
             throw error
         }
-        await group.terminate(timeout: .seconds(30))
-        let stream = Array(written.withLock { $0 }.dropFirst(bootstrapLength))
+        await gateway.terminate(timeout: .seconds(30))
+        let all = written.withLock { $0 }
+        guard all.starts(with: bootstrapLine) else {
+            let common = zip(all, bootstrapLine).prefix { $0 == $1 }.count
+            return "bootstrap line differs at byte \(common) of \(bootstrapLine.count)"
+        }
+        let stream = Array(all.dropFirst(bootstrapLine.count))
         if stream == scenario.hostStream { return nil }
         let common = zip(stream, scenario.hostStream).prefix { $0 == $1 }.count
         return "host stream differs at byte \(common) of \(scenario.hostStream.count) (Swift wrote \(stream.count)): "
