@@ -26,7 +26,7 @@ extension Gateway {
 
     /// Runs a module of this gateway's stock release as stock's
     /// `remote_exec(module)` does: its whole text, with its path as the file name.
-    func remoteExec(stockModule relativePath: String) async throws -> Channel {
+    package func remoteExec(stockModule relativePath: String) async throws -> Channel {
         let release = try await stockRelease()
         let source: String
         do {

@@ -10,6 +10,7 @@ let usage = """
       codec   DumpEncoder/DumpDecoder throughput on the standard corpus
       host    the Swift host driving stock gateway_base over popen: startup,
               round trips, pipelined messages, bulk bytes, fan-out
+      rsync   the Swift RSync to popen targets (driven by scripts/bench rsync)
 
     Run 'execnet-bench SUBCOMMAND --help' for a subcommand's options.
     """
@@ -23,6 +24,7 @@ func fail(_ message: String, status: Int32 = 2) -> Never {
 let subcommands: [String: (ArraySlice<String>) async -> Int32] = [
     "codec": runCodec,
     "host": runHost,
+    "rsync": runRSync,
 ]
 
 let arguments = CommandLine.arguments.dropFirst()

@@ -1,0 +1,131 @@
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One file's content as read for the targets that asked for it, with its
+/// MD5 worked out at most once.
+final class FileBody: Sendable {
+    /// nil when the file could not be read (stock then sends `None`).
+    let bytes: [UInt8]?
+    private let digest: Mutex<[UInt8]?> = Mutex(nil)
+
+    init(bytes: [UInt8]?) { self.bytes = bytes }
+
+    func md5() async -> [UInt8]? {
+        guard let bytes else { return nil }
+        if let known = digest.withLock({ $0 }) { return known }
+        let computed = await FileBodies.offPool { MD5.digest(bytes) }
+        digest.withLock { $0 = computed }
+        return computed
+    }
+}
+
+/// The file bodies of one `send()`, shared between its targets: a file that
+/// several targets ask for at about the same time is read once, and no more
+/// than `limit` bodies are held at once (a target that needs another waits
+/// until one is no longer used). Reads and digests run on threads of their
+/// own, never on Swift's cooperative pool.
+actor FileBodies {
+    private struct Entry {
+        let body: Task<FileBody, Never>
+        var users: Int
+        var lastUse: UInt64
+    }
+
+    private let limit: Int
+    private var entries: [[UInt8]: Entry] = [:]
+    private var clock: UInt64 = 0
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private(set) var reads = 0
+
+    init(limit: Int) { self.limit = max(1, limit) }
+
+    /// The body of the file at `path`; call ``release(_:)`` when done with it.
+    func acquire(_ path: String) async -> FileBody {
+        let key = Array(path.utf8)
+        clock += 1
+        if var entry = entries[key] {
+            entry.users += 1
+            entry.lastUse = clock
+            entries[key] = entry
+            return await entry.body.value
+        }
+        while entries.count >= limit {
+            if let idle = entries.filter({ $0.value.users == 0 }).min(by: { $0.value.lastUse < $1.value.lastUse }) {
+                entries[idle.key] = nil
+            } else {
+                await withCheckedContinuation { waiters.append($0) }
+            }
+            if var entry = entries[key] {
+                entry.users += 1
+                entries[key] = entry
+                return await entry.body.value
+            }
+        }
+        reads += 1
+        let body = Task { await FileBody(bytes: Self.offPool { Self.read(path) }) }
+        entries[key] = Entry(body: body, users: 1, lastUse: clock)
+        return await body.value
+    }
+
+    /// Done with `path`'s body; it stays for other targets until its room is
+    /// needed.
+    func release(_ path: String) {
+        let key = Array(path.utf8)
+        guard var entry = entries[key] else { return }
+        entry.users -= 1
+        entries[key] = entry
+        if entry.users == 0, !waiters.isEmpty { waiters.removeFirst().resume() }
+    }
+
+    private static let queue = DispatchQueue(label: "execnet.rsync.files", attributes: .concurrent)
+
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: work()) }
+        }
+    }
+
+    /// The whole file, or nil when it cannot be opened or read (as stock's
+    /// `open(path, "rb").read()` failing with OSError).
+    static func read(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return nil }
+        var failed = false
+        func readInto(_ buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+            var count = 0
+            while count < buffer.count {
+                let got = Glibc.read(descriptor, buffer.baseAddress! + count, buffer.count - count)
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    failed = true
+                    break
+                }
+                if got == 0 { break }
+                count += got
+            }
+            return count
+        }
+        // One byte more than the size, to see whether the file grew meanwhile.
+        let expected = max(Int(info.st_size), 0) + 1
+        var bytes = [UInt8](unsafeUninitializedCapacity: expected) { buffer, initialized in
+            initialized = readInto(buffer)
+        }
+        while !failed && bytes.count >= expected {
+            let more = [UInt8](unsafeUninitializedCapacity: 1 << 20) { buffer, initialized in
+                initialized = readInto(buffer)
+            }
+            if more.isEmpty { break }
+            bytes += more
+        }
+        return failed ? nil : bytes
+    }
+}
