@@ -35,7 +35,18 @@ extension Gateway {
             throw GatewayError(.gatewayBaseUnavailable(detail: "\(error)"), gatewayID: id)
         }
         let payload = ChannelExecPayload(source: source, fileName: release.packageDirectory + "/" + relativePath)
-        return try await exec(payload, sourceAsBytes: try await pythonVersion()?.major == 2)
+        // Python 2 gets the text as bytes (its compile refuses a coding
+        // declaration in unicode source). A 2.x release never runs there, so
+        // only a 1.x one, with no probe report, costs a question.
+        let python2: Bool
+        if let remotePython {
+            python2 = remotePython.major == 2
+        } else if let major = release.version?.split(separator: ".").first.flatMap({ Int($0) }), major >= 2 {
+            python2 = false
+        } else {
+            python2 = try await pythonVersion()?.major == 2
+        }
+        return try await exec(payload, sourceAsBytes: python2)
     }
 
     /// `socket=…//installvia=ID`: starts stock's socket server on `server`

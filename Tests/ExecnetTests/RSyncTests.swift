@@ -221,4 +221,32 @@ import Testing
         }
         #expect(!FileManager.default.fileExists(atPath: scratch.path("dst")))
     }
+
+    @Test(.enabled(if: TestServers.sshdInstalled, "needs sshd: run scripts/test-servers install"))
+    func overSSHSocketAndViaAtOnce() async throws {
+        let scratch = try RSyncScratch()
+        defer { scratch.remove() }
+        try await HangSupport.within(.seconds(240), "rsync over transports") {
+            let source = try await scratch.tree("src", profile: "transcript")
+            try await TestServers.with(socketPythons: [Self.python3]) { servers in
+                let socket = try #require(servers.socketServers[Self.python3]).spec
+                try await withGroup(options: TestServers.quiet) { group in
+                    _ = try await group.makeGateway("popen//python=\(Self.python3)//id=hop")
+                    let specs = [
+                        servers.ssh(python: Self.python3, "//id=ssh"), "\(socket)//id=socket",
+                        "popen//python=\(Self.python3)//via=hop//id=via",
+                    ]
+                    let sync = RSync(sourceDirectory: source)
+                    for spec in specs {
+                        let gateway = try await group.makeGateway(spec)
+                        try await sync.addTarget(gateway, destination: scratch.path(gateway.id))
+                    }
+                    try await sync.send()
+                }
+            }
+            for name in ["ssh", "socket", "via"] {
+                #expect(try await RSyncScratch.differences(source, scratch.path(name)) == nil, "over \(name)")
+            }
+        }
+    }
 }
