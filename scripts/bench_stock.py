@@ -44,6 +44,21 @@ Workloads (--only NAME, repeatable; all of them by default):
 The startup and fanout workloads also report remote_cpu_s, the CPU time of
 the remote interpreters they started and reaped.
 
+    python3 scripts/bench_stock.py rsync --stock DIR --python PATH
+        --source DIR --dest DIR [--dest DIR]... [--runs N] [--clear]
+
+rsync: stock's own `execnet.RSync(source, verbose=False)` to one popen
+gateway (`popen//python=PATH//id=gw<i>`) per --dest, the same interface and
+output as `execnet-bench rsync` (see scripts/bench_rsync.py).  The gateways
+are made once, before any run.  Each of the N runs (with --clear, after
+removing the destination directories, outside the clock) times the
+construction of RSync, add_target for every destination and send(), with the
+cyclic garbage collector off, and prints one JSON line: {"workload":
+"rsync", "targets": K, "seconds": S, "cpu_seconds": C, "bytes_sent": B},
+C being this process's user+sys CPU time over the timed part and B the file
+bytes sent, summed over the targets (files answered with None because their
+checksum matched count nothing).
+
 Lives next to scripts/bench; a future benchmark adds a subcommand here.
 """
 
@@ -382,6 +397,58 @@ def run_host(args):
     return 0
 
 
+# --------------------------------------------------------------------------
+# rsync: stock execnet's own RSync, same interface as `execnet-bench rsync`
+
+
+def run_rsync(args):
+    sys.path.insert(0, os.path.abspath(args.stock))
+    import shutil
+    import execnet
+
+    clock = time.perf_counter
+    source = os.path.abspath(args.source)
+    dests = [os.path.abspath(dest) for dest in args.dest]
+    group = execnet.Group()
+    gateways = [group.makegateway("popen//python=%s//id=gw%d" % (args.python, index))
+                for index in range(len(dests))]
+    try:
+        for _ in range(args.runs):
+            if args.clear:
+                for dest in dests:
+                    if os.path.lexists(dest):
+                        shutil.rmtree(dest)
+            sent = [0]
+            gc.collect()
+            gc.disable()
+            try:
+                cpu = time.process_time()
+                start = clock()
+                rsync = execnet.RSync(source, verbose=False)
+
+                # Called by stock for every file whose data it sends (after
+                # it stored the size in _paths); with verbose=False it would
+                # only return.
+                def count(gateway, relative, rsync=rsync):
+                    sent[0] += rsync._paths[relative]
+
+                rsync._report_send_file = count
+                for gateway, dest in zip(gateways, dests):
+                    rsync.add_target(gateway, dest)
+                rsync.send()
+                seconds = clock() - start
+                cpu = time.process_time() - cpu
+            finally:
+                gc.enable()
+            del rsync
+            print(json.dumps({"workload": "rsync", "targets": len(dests), "seconds": seconds,
+                              "cpu_seconds": cpu, "bytes_sent": sent[0]}, sort_keys=True))
+            sys.stdout.flush()
+    finally:
+        group.terminate(timeout=10)
+    return 0
+
+
 def main(argv):
     parser = argparse.ArgumentParser(prog="bench_stock.py")
     commands = parser.add_subparsers(dest="command")
@@ -406,6 +473,16 @@ def main(argv):
                       help="a gateway made first in every group, outside the clock")
     host.add_argument("--only", action="append", choices=HOST_WORKLOADS)
     host.set_defaults(run=run_host)
+    rsync = commands.add_parser("rsync", help="stock's own RSync to popen targets")
+    rsync.add_argument("--stock", required=True, help="directory containing execnet/")
+    rsync.add_argument("--python", required=True, help="remote interpreter")
+    rsync.add_argument("--source", required=True, help="the tree to send")
+    rsync.add_argument("--dest", required=True, action="append",
+                       help="a destination (one popen gateway each); repeatable")
+    rsync.add_argument("--runs", type=int, default=1)
+    rsync.add_argument("--clear", action="store_true",
+                       help="remove the destinations before each run (outside the clock)")
+    rsync.set_defaults(run=run_rsync)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_usage(sys.stderr)

@@ -93,6 +93,21 @@ final class GatewayCore: Sendable {
         traceSent(frame)
     }
 
+    /// Queues a CHANNEL_DATA frame whose payload is `dump`, an item encoded
+    /// beforehand (by the caller, once for any number of channels): the
+    /// header and the payload go out back to back, the payload uncopied.
+    func send(channelID: Int32, dump: [UInt8]) async throws {
+        var header: [UInt8] = []
+        header.reserveCapacity(Message.headerSize)
+        try Message.appendHeader(.channelData, channelID: channelID, payloadLength: dump.count, to: &header)
+        do {
+            try await connection.send(parts: [header, dump])
+        } catch let error as TransportError {
+            throw notConnected(header, error)
+        }
+        if tracer.isEnabled { trace("sent CHANNEL_DATA channel=\(channelID) lendata=\(dump.count)") }
+    }
+
     /// Queues a frame at once, past the queue's bound.
     func sendNow(_ frame: [UInt8]) throws(GatewayError) {
         do {

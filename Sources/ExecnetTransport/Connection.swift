@@ -48,7 +48,7 @@ package final class Connection: @unchecked Sendable {
         /// Bytes held back until `heldUntil` (then queued, in order).
         var held: [[UInt8]] = []
         var heldUntil: ContinuousClock.Instant?
-        var roomWaiters: [(bytes: [UInt8], waiter: Waiter<Void>)] = []
+        var roomWaiters: [(parts: [[UInt8]], count: Int, waiter: Waiter<Void>)] = []
         var closeOutputRequested = false
         var outputClosed = false
         var writeFailure: TransportError?
@@ -101,15 +101,24 @@ package final class Connection: @unchecked Sendable {
     /// queue is full. Throws `CancellationError` (nothing queued) when the
     /// task is cancelled while waiting.
     package func send(_ bytes: [UInt8]) async throws {
+        try await send(parts: [bytes])
+    }
+
+    /// Queues `parts` back to back, with nothing of another sender between
+    /// them (a frame whose header and payload are separate arrays, so that
+    /// a payload shared by several gateways is never copied), waiting while
+    /// the queue is full.
+    package func send(parts: [[UInt8]]) async throws {
+        let total = parts.reduce(0) { $0 + $1.count }
         let waiter: Waiter<Void>? = try state.withLock { state throws(TransportError) in
             try checkWritable(state)
-            let fits = state.queuedBytes == 0 || state.queuedBytes + bytes.count <= outboundLimit
+            let fits = state.queuedBytes == 0 || state.queuedBytes + total <= outboundLimit
             if state.roomWaiters.isEmpty && fits {
-                try accept(bytes, &state)
+                for part in parts { try accept(part, &state) }
                 return nil
             }
             let waiter = Waiter<Void>()
-            state.roomWaiters.append((bytes, waiter))
+            state.roomWaiters.append((parts, total, waiter))
             return waiter
         }
         if let waiter { try await waiter.wait() }
@@ -178,11 +187,10 @@ package final class Connection: @unchecked Sendable {
             if written == bytes.count { return }
         }
         let wasEmpty = state.backlog.isEmpty
-        if written == 0 {
-            state.backlog.append(bytes)
-        } else {
-            state.backlog.append(Array(bytes[written...]))
-        }
+        // A partial write happened only with an empty backlog: the rest is
+        // kept in place, not copied.
+        state.backlog.append(bytes)
+        if written > 0 { state.backlogOffset = written }
         state.queuedBytes += bytes.count - written
         if wasEmpty && !onIOThread { executor.wakeup.signal() }
     }
@@ -393,12 +401,14 @@ package final class Connection: @unchecked Sendable {
                 state.roomWaiters.removeFirst()
                 continue
             }
-            guard state.queuedBytes == 0 || state.queuedBytes + first.bytes.count <= outboundLimit else { break }
+            guard state.queuedBytes == 0 || state.queuedBytes + first.count <= outboundLimit else { break }
             state.roomWaiters.removeFirst()
             if first.waiter.resume(returning: ()) {
-                tapWritten(first.bytes)
-                state.backlog.append(first.bytes)
-                state.queuedBytes += first.bytes.count
+                for part in first.parts where !part.isEmpty {
+                    tapWritten(part)
+                    state.backlog.append(part)
+                }
+                state.queuedBytes += first.count
             }
         }
     }

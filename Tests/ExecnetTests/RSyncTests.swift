@@ -90,6 +90,11 @@ import Testing
                     }
                 }
                 try await sync.send()
+                // The bound holds, and no file was read more often than once per target.
+                let statistics = sync.lastSendStatistics
+                #expect(statistics.peakBodies <= 2)
+                #expect(statistics.reads <= recorder.sentPaths.count)
+                #expect(statistics.reads >= recorder.sentPaths.count / 4)
             }
             #expect(finished.withLock { $0 }.sorted() == ["t0", "t1", "t2", "t3"])
             for index in pythons.indices {
@@ -247,6 +252,51 @@ import Testing
             for name in ["ssh", "socket", "via"] {
                 #expect(try await RSyncScratch.differences(source, scratch.path(name)) == nil, "over \(name)")
             }
+        }
+    }
+
+    /// Remotes that break the protocol: each target fails with an error that
+    /// names it, none hangs, and a well-behaved target beside them completes.
+    @Test(arguments: [
+        ("not-a-tuple", "channel.send('hello')", "protocol violation"),
+        ("unknown-command", "channel.send(('jump', None))", "unknown command"),
+        ("bad-request", "channel.send(('send', 'everything'))", "malformed send request"),
+        ("bad-ack", "channel.send(('ack', 42))", "malformed ack"),
+        ("ends-early", "pass", "connection unexpectedly closed"),
+        ("raises", "raise RuntimeError('remote gave up')", "remote gave up"),
+    ])
+    func hostileRemotesFailAloneAndNamed(name: String, code: String, expected: String) async throws {
+        let scratch = try RSyncScratch()
+        defer { scratch.remove() }
+        try await HangSupport.within(.seconds(60), "hostile rsync remote \(name)") {
+            let source = try await scratch.tree("src", profile: "transcript")
+            try await withGroup(options: TestServers.quiet) { group in
+                let hostile = try await group.makeGateway("popen//python=\(Self.python3)//id=\(name)")
+                // Reads the whole structure first, as stock's remote would, then misbehaves.
+                let channel = try await hostile.remoteExec("""
+                    channel.receive()
+                    pending = 1
+                    while pending:
+                        item = channel.receive()
+                        if isinstance(item, list):
+                            pending += len(item) - 1
+                        pending -= 1
+                    \(code)
+                    """)
+                try await channel.send(.tuple([.str(scratch.path("unused")), .dict([:])]))
+                let sync = RSync(sourceDirectory: source)
+                sync.addTarget(attachedTo: channel, gatewayID: hostile.id)
+                let good = try await group.makeGateway("popen//python=\(Self.python3)//id=good")
+                try await sync.addTarget(good, destination: scratch.path("good"))
+                do {
+                    try await sync.send()
+                    Issue.record("\(name): send() succeeded")
+                } catch let error as RSyncError {
+                    #expect(error.gatewayID == name)
+                    #expect("\(error)".contains(expected), "\(error)")
+                }
+            }
+            #expect(try await RSyncScratch.differences(source, scratch.path("good")) == nil)
         }
     }
 }

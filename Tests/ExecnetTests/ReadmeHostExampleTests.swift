@@ -1,4 +1,6 @@
 import Execnet
+import Foundation
+import Synchronization
 import Testing
 
 /// The README's "Driving Python from Swift" and bootstrap examples, kept
@@ -40,5 +42,34 @@ import Testing
         let gateway = try await pinned.makeGateway("popen//python=python3")
         #expect(gateway.gatewayBase?.version == "2.1.2")
         await pinned.terminate(timeout: .seconds(5))
+    }
+
+    /// The RSync example, with a second popen worker where the README has ssh.
+    @Test func rsyncExampleHolds() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("readme-rsync-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try FileManager.default.createDirectory(atPath: base + "/src/__pycache__", withIntermediateDirectories: true)
+        try Data("print('hi')\n".utf8).write(to: URL(fileURLWithPath: base + "/src/main.py"))
+        try Data([0]).write(to: URL(fileURLWithPath: base + "/src/__pycache__/main.pyc"))
+        let printed = Mutex<[String]>([])
+        try await withGroup { group in
+            let workers = [try await group.makeGateway("popen//id=w1"),
+                           try await group.makeGateway("popen//python=python3//id=w2")]
+            let sync = RSync(
+                sourceDirectory: base + "/src",
+                filter: { path in !path.hasSuffix("/__pycache__") },
+                progress: { event in
+                    if case .sending(let worker, let path, _) = event { printed.withLock { $0.append("\(worker) <= \(path)") } }
+                })
+            for (index, worker) in workers.enumerated() {
+                try await sync.addTarget(worker, destination: base + "/dst\(index)", delete: true)
+            }
+            try await sync.send()
+        }
+        #expect(printed.withLock { $0 }.sorted() == ["w1 <= main.py", "w2 <= main.py"])
+        for index in 0..<2 {
+            #expect(FileManager.default.fileExists(atPath: base + "/dst\(index)/main.py"))
+            #expect(!FileManager.default.fileExists(atPath: base + "/dst\(index)/__pycache__"))
+        }
     }
 }

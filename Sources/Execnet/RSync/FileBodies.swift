@@ -7,19 +7,28 @@ import Glibc
 import Musl
 #endif
 
-/// One file's content as read for the targets that asked for it, with its
-/// MD5 worked out at most once.
+/// One file's content as read for the targets that asked for it, held as
+/// the dump of a Python `bytes` value (opcode, length, content, stop), so
+/// that every target sends the same bytes uncopied, with its MD5 worked out
+/// at most once.
 final class FileBody: Sendable {
     /// nil when the file could not be read (stock then sends `None`).
-    let bytes: [UInt8]?
+    let dump: [UInt8]?
     private let digest: Mutex<[UInt8]?> = Mutex(nil)
 
-    init(bytes: [UInt8]?) { self.bytes = bytes }
+    init(dump: [UInt8]?) { self.dump = dump }
+
+    /// Bytes of content (0 when unreadable).
+    var count: Int { dump.map { $0.count - FileBodies.dumpOverhead } ?? 0 }
 
     func md5() async -> [UInt8]? {
-        guard let bytes else { return nil }
+        guard let dump else { return nil }
         if let known = digest.withLock({ $0 }) { return known }
-        let computed = await FileBodies.offPool { MD5.digest(bytes) }
+        let computed = await FileBodies.offPool {
+            dump.withUnsafeBytes { raw in
+                MD5.digest(UnsafeRawBufferPointer(rebasing: raw[FileBodies.dumpPrefix..<(raw.count - 1)]))
+            }
+        }
         digest.withLock { $0 = computed }
         return computed
     }
@@ -41,7 +50,9 @@ actor FileBodies {
     private var entries: [[UInt8]: Entry] = [:]
     private var clock: UInt64 = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Files read from disk, and the most bodies held at once.
     private(set) var reads = 0
+    private(set) var peakHeld = 0
 
     init(limit: Int) { self.limit = max(1, limit) }
 
@@ -68,8 +79,9 @@ actor FileBodies {
             }
         }
         reads += 1
-        let body = Task { await FileBody(bytes: Self.offPool { Self.read(path) }) }
+        let body = Task { await FileBody(dump: Self.offPool { Self.readDump(path) }) }
         entries[key] = Entry(body: body, users: 1, lastUse: clock)
+        peakHeld = max(peakHeld, entries.count)
         return await body.value
     }
 
@@ -91,9 +103,15 @@ actor FileBodies {
         }
     }
 
-    /// The whole file, or nil when it cannot be opened or read (as stock's
-    /// `open(path, "rb").read()` failing with OSError).
-    static func read(_ path: String) -> [UInt8]? {
+    /// Opcode and length before the content, stop after it.
+    static let dumpPrefix = 5
+    static let dumpOverhead = 6
+
+    /// The whole file as the dump of a `bytes` value (read straight into
+    /// place), or nil when it cannot be opened or read (as stock's
+    /// `open(path, "rb").read()` failing with OSError) or is too large for
+    /// the protocol's 32-bit lengths.
+    static func readDump(_ path: String) -> [UInt8]? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
@@ -114,18 +132,29 @@ actor FileBodies {
             }
             return count
         }
-        // One byte more than the size, to see whether the file grew meanwhile.
+        // Room for one byte more than the size, to see whether the file grew.
         let expected = max(Int(info.st_size), 0) + 1
-        var bytes = [UInt8](unsafeUninitializedCapacity: expected) { buffer, initialized in
-            initialized = readInto(buffer)
+        var dump = [UInt8](unsafeUninitializedCapacity: dumpPrefix + expected + 1) { buffer, initialized in
+            buffer[0] = 0x41  // BYTES
+            initialized = dumpPrefix + readInto(UnsafeMutableBufferPointer(rebasing: buffer[dumpPrefix..<dumpPrefix + expected]))
         }
-        while !failed && bytes.count >= expected {
-            let more = [UInt8](unsafeUninitializedCapacity: 1 << 20) { buffer, initialized in
-                initialized = readInto(buffer)
+        if failed { return nil }
+        if dump.count == dumpPrefix + expected {
+            while true {
+                let more = [UInt8](unsafeUninitializedCapacity: 1 << 20) { buffer, initialized in
+                    initialized = readInto(buffer)
+                }
+                if failed { return nil }
+                if more.isEmpty { break }
+                dump += more
             }
-            if more.isEmpty { break }
-            bytes += more
         }
-        return failed ? nil : bytes
+        let length = dump.count - dumpPrefix
+        guard length <= Int(Int32.max) else { return nil }
+        withUnsafeBytes(of: UInt32(length).bigEndian) { bytes in
+            for index in 0..<4 { dump[1 + index] = bytes[index] }
+        }
+        dump.append(0x51)  // STOP
+        return dump
     }
 }

@@ -5,8 +5,12 @@ struct MD5 {
     private var state: (UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476)
 
     static func digest(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.withUnsafeBytes { digest($0) }
+    }
+
+    static func digest(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var md5 = MD5()
-        return bytes.withUnsafeBytes { md5.finish($0) }
+        return md5.finish(bytes)
     }
 
     private mutating func finish(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {

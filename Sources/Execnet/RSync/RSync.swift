@@ -37,7 +37,18 @@ public final class RSync: Sendable {
     private struct State {
         var targets: [RSyncTarget] = []
         var sending = false
+        var statistics = Statistics()
     }
+
+    /// What the last `send()` did with file bodies, for tests and benchmarks.
+    package struct Statistics: Sendable {
+        /// Files read from disk (a body shared by several targets counts once).
+        package var reads = 0
+        /// The most bodies held in memory at once.
+        package var peakBodies = 0
+    }
+
+    package var lastSendStatistics: Statistics { state.withLock { $0.statistics } }
 
     /// - Parameters:
     ///   - sourceDirectory: the tree to send (trailing slashes are ignored).
@@ -85,6 +96,11 @@ public final class RSync: Sendable {
         }
     }
 
+    /// Adds a target whose remote side is already running on `channel`.
+    func addTarget(attachedTo channel: Channel, gatewayID: String) {
+        state.withLock { $0.targets.append(RSyncTarget(gatewayID: gatewayID, channel: channel, finished: nil)) }
+    }
+
     /// Sends the tree to every target added since the last `send()` and
     /// waits until each has it or has failed. Throws ``RSyncError`` naming
     /// the target when one fails (``RSyncFailures`` when several do), after
@@ -126,6 +142,8 @@ public final class RSync: Sendable {
             }
             return failures.sorted { $0.0 < $1.0 }.map(\.1)
         }
+        let statistics = Statistics(reads: await bodies.reads, peakBodies: await bodies.peakHeld)
+        state.withLock { $0.statistics = statistics }
         if failures.isEmpty { return }
         if Task.isCancelled { throw CancellationError() }
         let errors = failures.map { error in

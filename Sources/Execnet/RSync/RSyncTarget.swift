@@ -5,7 +5,9 @@ final class RSyncTarget: Sendable {
     private let channel: Channel
     private let finished: (@Sendable () -> Void)?
 
-    private init(gatewayID: String, channel: Channel, finished: (@Sendable () -> Void)?) {
+    /// A target on a channel whose remote code is already running (tests
+    /// drive hostile remotes this way).
+    init(gatewayID: String, channel: Channel, finished: (@Sendable () -> Void)?) {
         self.gatewayID = gatewayID
         self.channel = channel
         self.finished = finished
@@ -31,7 +33,7 @@ final class RSyncTarget: Sendable {
 
     /// The structure, then the remote's requests until it reports done.
     func run(tree: SourceTree, bodies: FileBodies, progress: (@Sendable (RSync.Event) -> Void)?) async throws {
-        for item in tree.structure { try await send(item) }
+        for block in tree.encodedStructure { try await send(encodedItems: block) }
         var sizes: [[UInt8]: Int] = [:]
         var requestedBytes = 0
         while true {
@@ -48,22 +50,22 @@ final class RSyncTarget: Sendable {
                 let relative = names.joined(separator: "/")
                 let path = names.reduce(tree.root, PythonPosixPath.join)
                 let body = await bodies.acquire(path)
-                let data: PyValue
-                if let bytes = body.bytes {
-                    sizes[Array(relative.utf8)] = bytes.count
-                    requestedBytes += bytes.count
+                sizes[Array(relative.utf8)] = body.count
+                var unchanged = body.dump == nil
+                if body.dump != nil {
+                    requestedBytes += body.count
                     if let checksum, await body.md5() == checksum {
-                        data = .none
+                        unchanged = true
                     } else {
-                        progress?(.sending(gatewayID: gatewayID, path: relative, bytes: bytes.count))
-                        data = .bytes(bytes)
+                        progress?(.sending(gatewayID: gatewayID, path: relative, bytes: body.count))
                     }
-                } else {
-                    sizes[Array(relative.utf8)] = 0
-                    data = .none
                 }
                 do {
-                    try await send(data)
+                    if unchanged {
+                        try await send(.none)
+                    } else {
+                        try await send(encoded: body.dump!)
+                    }
                 } catch {
                     await bodies.release(path)
                     throw error
@@ -75,8 +77,7 @@ final class RSyncTarget: Sendable {
                 guard let relative = Self.text(parts[1]) else { throw violation("malformed ack \(parts[1])") }
                 progress?(.acknowledged(gatewayID: gatewayID, path: relative, bytes: sizes[Array(relative.utf8)] ?? 0))
             case "links":
-                for link in tree.links { try await send(link) }
-                try await send(42)
+                try await send(encodedItems: tree.encodedLinks)
             case "done":
                 finished?()
                 do {
@@ -92,8 +93,20 @@ final class RSyncTarget: Sendable {
     }
 
     private func send(_ item: PyValue) async throws {
+        try await sending { try await channel.send(item) }
+    }
+
+    private func send(encoded dump: [UInt8]) async throws {
+        try await sending { try await channel.send(encoded: dump) }
+    }
+
+    private func send(encodedItems dumps: [[UInt8]]) async throws {
+        try await sending { try await channel.send(encodedItems: dumps) }
+    }
+
+    private func sending(_ body: () async throws -> Void) async throws {
         do {
-            try await channel.send(item)
+            try await body()
         } catch is CancellationError {
             throw CancellationError()
         } catch {

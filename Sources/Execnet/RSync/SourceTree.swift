@@ -27,6 +27,12 @@ struct SourceTree: Sendable {
     private(set) var fileCount = 0
     private(set) var fileBytes = 0
 
+    /// The structure items encoded once for every target, in blocks of
+    /// about 256 KiB (each sent as one write).
+    private(set) var encodedStructure: [[[UInt8]]] = []
+    /// The link tuples, then the completion marker 42, encoded.
+    private(set) var encodedLinks: [[UInt8]] = []
+
     /// Walks `root` (trailing slashes dropped, as stock does) depth first,
     /// each directory's entries in `order`, keeping an entry when `filter`
     /// says so for its path (`root/…/name`, as stock's `RSync.filter` gets
@@ -38,6 +44,23 @@ struct SourceTree: Sendable {
     ) throws(RSyncError) {
         self.root = PythonPosixPath.withoutTrailingSlashes(root)
         try visit(self.root, order: order, currentDirectory: currentDirectory, filter: filter)
+        do {
+            var blocks: [[[UInt8]]] = [[]]
+            var size = 0
+            for item in structure {
+                let dump = try DumpEncoder().encode(item)
+                if size + dump.count > 256 * 1024 && !blocks[blocks.count - 1].isEmpty {
+                    blocks.append([])
+                    size = 0
+                }
+                blocks[blocks.count - 1].append(dump)
+                size += dump.count
+            }
+            encodedStructure = blocks
+            encodedLinks = try (links + [42]).map { try DumpEncoder().encode($0) }
+        } catch {
+            throw RSyncError(.cannotSync(path: self.root, reason: "cannot encode the tree: \(error)"))
+        }
     }
 
     /// Refuses a source that is not a directory: stock would send a missing

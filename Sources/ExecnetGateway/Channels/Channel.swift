@@ -38,6 +38,27 @@ public final class Channel: Sendable, AsyncSequence, Hashable, CustomStringConve
         try await core.send(try core.dataFrame(channelID: id, value: item))
     }
 
+    /// Sends an item encoded beforehand (`DumpEncoder().encode`, holding no
+    /// channel references), so that one encoding serves any number of
+    /// channels: its bytes are queued as they are, never copied.
+    package func send(encoded dump: [UInt8]) async throws {
+        if core.isClosed(record) { throw core.channelError(.closed, record) }
+        try await core.send(channelID: id, dump: dump)
+    }
+
+    /// Sends items encoded beforehand (as for `send(encoded:)`) as one block
+    /// of frames, so that many small items cost the remote one wake-up.
+    package func send(encodedItems dumps: [[UInt8]]) async throws {
+        if core.isClosed(record) { throw core.channelError(.closed, record) }
+        var frames: [UInt8] = []
+        frames.reserveCapacity(dumps.reduce(0) { $0 + $1.count + Message.headerSize })
+        for dump in dumps {
+            try Message.appendHeader(.channelData, channelID: id, payloadLength: dump.count, to: &frames)
+            frames.append(contentsOf: dump)
+        }
+        try await core.send(frames)
+    }
+
     /// Sends one item without ever waiting: it is queued at once, past the
     /// queue's bound. For synchronous code, channel callbacks above all,
     /// which run on the gateway's I/O thread and must not wait for it.
