@@ -299,4 +299,58 @@ import Testing
             #expect(try await RSyncScratch.differences(source, scratch.path("good")) == nil)
         }
     }
+
+    static let interpreters: [String] = ((try? Interpreter.discover()) ?? []).map(\.path)
+
+    /// Every interpreter here gets the transcript tree (binary files, modes,
+    /// symlinks, non-ASCII names) through its own release's rsync_remote.
+    @Test(arguments: RSyncTests.interpreters)
+    func everyInterpreterReceivesTheTree(python: String) async throws {
+        let scratch = try RSyncScratch()
+        defer { scratch.remove() }
+        let spec = python.contains("2.7") ? "env LC_ALL=C.UTF-8 \(python)" : python
+        try await HangSupport.within(.seconds(90), "rsync to \(python)") {
+            let source = try await scratch.tree("src", profile: "transcript")
+            try await withGroup(options: TestServers.quiet) { group in
+                let gateway = try await group.makeGateway("popen//python=\(spec)//id=interpreter")
+                let sync = RSync(sourceDirectory: source)
+                try await sync.addTarget(gateway, destination: scratch.path("dst"))
+                try await sync.send()
+            }
+            #expect(try await RSyncScratch.differences(source, scratch.path("dst")) == nil, "\(python)")
+        }
+    }
+
+    /// Cancelling send() ends every target at once: no hang, the gateways
+    /// still answer, and the remotes were told to stop.
+    @Test func cancellingSendEndsEveryTarget() async throws {
+        let scratch = try RSyncScratch()
+        defer { scratch.remove() }
+        try await HangSupport.within(.seconds(120), "rsync cancelled") {
+            let source = try await scratch.tree("src", profile: "test")
+            try await withGroup(options: TestServers.quiet) { group in
+                let gateways = [
+                    try await group.makeGateway("popen//python=\(Self.python3)//id=c0"),
+                    try await group.makeGateway("popen//python=\(Self.python3)//id=c1"),
+                ]
+                let (sending, signal) = AsyncStream<Void>.makeStream()
+                let sync = RSync(sourceDirectory: source, progress: { event in
+                    if case .sending = event { signal.yield() }
+                })
+                for (index, gateway) in gateways.enumerated() {
+                    try await sync.addTarget(gateway, destination: scratch.path("c\(index)"))
+                }
+                let task = Task { try await sync.send() }
+                var iterator = sending.makeAsyncIterator()
+                _ = await iterator.next()
+                task.cancel()
+                let result = await task.result
+                #expect(throws: CancellationError.self) { try result.get() }
+                for gateway in gateways {
+                    let channel = try await gateway.remoteExec("channel.send(1)")
+                    #expect(try await channel.receive(timeout: .seconds(20)) == 1)
+                }
+            }
+        }
+    }
 }

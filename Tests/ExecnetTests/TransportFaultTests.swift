@@ -137,10 +137,17 @@ struct TransportFaultTests {
                     try await round()
                     let before = (HangSupport.openDescriptors(), HangSupport.threads())
                     for _ in 0..<20 { try await round() }
-                    try await Task.sleep(for: .milliseconds(300))
-                    let after = (HangSupport.openDescriptors(), HangSupport.threads())
-                    #expect(after.0 < before.0 + 10, "\(name): \(before.0) descriptors before 20 gateways, \(after.0) after")
-                    #expect(after.1 < before.1 + 10, "\(name): \(before.1) threads before 20 gateways, \(after.1) after")
+                    // Tests of other suites run meanwhile and hold descriptors
+                    // and threads of their own for a while: the fewest seen
+                    // over a second is this test's figure, and one leaked per
+                    // gateway would still show as 20 or more.
+                    var after = (Int.max, Int.max)
+                    for _ in 0..<10 {
+                        try await Task.sleep(for: .milliseconds(100))
+                        after = (min(after.0, HangSupport.openDescriptors()), min(after.1, HangSupport.threads()))
+                    }
+                    #expect(after.0 < before.0 + 16, "\(name): \(before.0) descriptors before 20 gateways, \(after.0) after")
+                    #expect(after.1 < before.1 + 16, "\(name): \(before.1) threads before 20 gateways, \(after.1) after")
                 }
             }
         }

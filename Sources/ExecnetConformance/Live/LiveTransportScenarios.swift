@@ -28,10 +28,12 @@ extension LiveScenarios {
                 return .skip("popen and ssh cells: the server's gateway must be one of this machine's")
             }
             return try await withGateway(target, spec: target.spec + "//id=server") { server in
+                // Asked first: once the socket server runs there, a
+                // main_thread_only remote refuses any other execution.
+                let serverPID = try await server.remoteInfo().pid
                 let client = try await Gateway.open(
                     try XSpec("socket//installvia=server//id=client"), installingVia: server, options: target.options)
                 do {
-                    let serverPID = try await server.remoteInfo().pid
                     let clientPID = try await client.remoteInfo().pid
                     try expect(serverPID == clientPID, "the socket gateway runs in pid \(clientPID), its server in \(serverPID)")
                     let answer = try await client.remoteExec("channel.send(channel.receive() * 2)")
