@@ -11,6 +11,7 @@ let usage = """
       host    the Swift host driving stock gateway_base over popen: startup,
               round trips, pipelined messages, bulk bytes, fan-out
       rsync   the Swift RSync to popen targets (driven by scripts/bench rsync)
+      objects remote objects and putFile/getFile vs plain channels
 
     Run 'execnet-bench SUBCOMMAND --help' for a subcommand's options.
     """
@@ -25,6 +26,7 @@ let subcommands: [String: (ArraySlice<String>) async -> Int32] = [
     "codec": runCodec,
     "host": runHost,
     "rsync": runRSync,
+    "objects": runObjects,
 ]
 
 let arguments = CommandLine.arguments.dropFirst()

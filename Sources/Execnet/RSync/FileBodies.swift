@@ -24,7 +24,7 @@ final class FileBody: Sendable {
     func md5() async -> [UInt8]? {
         guard let dump else { return nil }
         if let known = digest.withLock({ $0 }) { return known }
-        let computed = await FileBodies.offPool {
+        let computed = await offPool {
             dump.withUnsafeBytes { raw in
                 MD5.digest(UnsafeRawBufferPointer(rebasing: raw[FileBodies.dumpPrefix..<(raw.count - 1)]))
             }
@@ -79,7 +79,7 @@ actor FileBodies {
             }
         }
         reads += 1
-        let body = Task { await FileBody(dump: Self.offPool { Self.readDump(path) }) }
+        let body = Task { await FileBody(dump: offPool { Self.readDump(path) }) }
         entries[key] = Entry(body: body, users: 1, lastUse: clock)
         peakHeld = max(peakHeld, entries.count)
         return await body.value
@@ -93,14 +93,6 @@ actor FileBodies {
         entry.users -= 1
         entries[key] = entry
         if entry.users == 0, !waiters.isEmpty { waiters.removeFirst().resume() }
-    }
-
-    private static let queue = DispatchQueue(label: "execnet.rsync.files", attributes: .concurrent)
-
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: work()) }
-        }
     }
 
     /// Opcode and length before the content, stop after it.

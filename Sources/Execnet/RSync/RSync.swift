@@ -156,7 +156,7 @@ public final class RSync: Sendable {
         let root = sourceDirectory
         let order = listingOrder
         let filter = self.filter
-        let result: Result<SourceTree, RSyncError> = await FileBodies.offPool {
+        let result: Result<SourceTree, RSyncError> = await offPool {
             Result { () throws(RSyncError) -> SourceTree in
                 try SourceTree.requireDirectory(root)
                 return try SourceTree(root: root, order: order, filter: filter ?? { _ in true })

@@ -121,6 +121,13 @@ public final class Channel: Sendable, AsyncSequence, Hashable, CustomStringConve
         try await core.send(.reconfigure, channelID: id, payload: message.payload)
     }
 
+    /// How this host loads Python 2 strings arriving on this channel, set
+    /// here only: nothing is sent, so a remote end that does not hold the
+    /// channel yet is not made to create (and drop, and close) it.
+    package func setLocalCoercion(py2strAsPy3str: Bool) {
+        core.setCoercion(StringCoercion(py2strAsPy3str: py2strAsPy3str), of: record)
+    }
+
     /// A writer whose writes become items on this channel.
     public func makeWriter(proxyClose: Bool = false) -> ChannelWriter {
         ChannelWriter(channel: self, proxyClose: proxyClose)
