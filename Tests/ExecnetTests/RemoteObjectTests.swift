@@ -521,3 +521,71 @@ final class ProgressLog: Sendable {
         }
     }
 }
+
+/// Agents that break the protocol: the host ends the connection with a clear
+/// error and never hangs.
+@Suite struct HostileAgentTests {
+    static func open(_ agent: String, on gateway: Gateway) async throws -> RemotePython {
+        try await RemotePython.open(on: gateway, agent: agent, gcEnabled: true, gcInterval: .seconds(5))
+    }
+
+    @Test func malformedRepliesEndTheConnection() async throws {
+        try await HangSupport.within(.seconds(60), "hostile agents") {
+            try await withGroup { group in
+                let gateway = try await group.makeGateway("popen//python=python3")
+                // Not a message of the protocol at all.
+                let garbage = try await Self.open("""
+                    channel.send(("ready", 3))
+                    for request in channel:
+                        channel.send({"what": request[0]})
+                    """, on: gateway)
+                let first = await #expect(throws: RemoteObjectError.self) { try await garbage.eval("1") }
+                #expect(first?.code == .protocolViolation)
+                let later = await #expect(throws: RemoteObjectError.self) { try await garbage.eval("1") }
+                #expect(later?.code == .protocolViolation)
+                // A reply with an unknown tag, or an object without an id.
+                for reply in ["(request[0], 'zz', 1)", "(request[0], 'o', 'x', 'list')", "(request[0], 'i', 1, 2)"] {
+                    let agent = try await Self.open("""
+                        channel.send(("ready", 3))
+                        for request in channel:
+                            channel.send(\(reply))
+                        """, on: gateway)
+                    let error = await #expect(throws: RemoteObjectError.self) { try await agent.eval("[]") }
+                    #expect(error?.code == .protocolViolation, "\(reply)")
+                }
+                // A first message that is not the version.
+                await #expect(throws: RemoteObjectError.self) {
+                    try await Self.open("channel.send(('ready', 'three'))\nchannel.receive()", on: gateway)
+                }
+                // An agent that fails before it is ready, and one that fails
+                // with a request outstanding: the error names the gateway and
+                // carries the remote's reason.
+                let early = await #expect(throws: RemoteObjectError.self) {
+                    try await Self.open("raise RuntimeError('agent broke')", on: gateway)
+                }
+                #expect(early?.code == .connectionLost)
+                #expect(early?.description.contains("agent broke") == true)
+                #expect(early?.description.contains("'\(gateway.id)'") == true)
+                let dying = try await Self.open("""
+                    channel.send(("ready", 3))
+                    channel.receive()
+                    raise RuntimeError('gone mid-request')
+                    """, on: gateway)
+                let lost = await #expect(throws: RemoteObjectError.self) { try await dying.eval("1") }
+                #expect(lost?.code == .connectionLost)
+                #expect(lost?.description.contains("gone mid-request") == true)
+                // A host callback number the host never made.
+                let caller = try await Self.open("""
+                    channel.send(("ready", 3))
+                    request = channel.receive()
+                    channel.send(("call", 1, 999, [], []))
+                    answer = channel.receive()
+                    channel.send((request[0], (answer[3], answer[4])))
+                    """, on: gateway)
+                let unknown = try await caller.eval("1")
+                #expect(unknown.swift.isValue)
+                #expect(String(describing: try await unknown.swift.value()).contains("unknown callback 999"))
+            }
+        }
+    }
+}

@@ -6,7 +6,7 @@
 /// every message.
 enum AgentSource {
     static let python = #"""
-import sys, os, traceback, operator, hashlib
+import sys, os, traceback, operator, zlib
 
 PY3 = sys.version_info[0] >= 3
 if PY3:
@@ -260,7 +260,7 @@ def apply_operator(name, target, path, operands):
 
 def put_file(path, mode, data, window):
     temporary = "%s.execnet-swift-%d-%d.part" % (path, os.getpid(), id(data))
-    digest = hashlib.md5()
+    checksum = 0
     received = 0
     try:
         stream = open(temporary, "wb")
@@ -271,14 +271,15 @@ def put_file(path, mode, data, window):
                     expected = item[1]
                     break
                 stream.write(item)
-                digest.update(item)
+                checksum = zlib.crc32(item, checksum)
                 received += 1
                 if received % window == 0:
                     data.send(received)
         finally:
             stream.close()
-        if digest.hexdigest() != expected:
-            raise IOError("putFile %s: digest mismatch (sent %s, received %s)" % (path, expected, digest.hexdigest()))
+        checksum &= 0xFFFFFFFF
+        if checksum != expected:
+            raise IOError("putFile %s: CRC-32 mismatch (sent %r, received %d)" % (path, expected, checksum))
         os.chmod(temporary, mode)
         os.rename(temporary, path)
     except BaseException:
@@ -303,19 +304,19 @@ def get_file(path, data, chunk, window):
     try:
         status = os.fstat(stream.fileno())
         data.send((status.st_size, status.st_mode & 4095))
-        digest = hashlib.md5()
+        checksum = 0
         sent = 0
         acknowledged = 0
         while True:
             block = stream.read(chunk)
             if not block:
                 break
-            digest.update(block)
+            checksum = zlib.crc32(block, checksum)
             data.send(block)
             sent += 1
             while sent - acknowledged >= 2 * window:
                 acknowledged = data.receive()
-        data.send(("end", digest.hexdigest()))
+        data.send(("end", checksum & 0xFFFFFFFF))
     except BaseException:
         data.close()
         raise

@@ -5,14 +5,14 @@ import Musl
 #endif
 
 /// A local file read or written in chunks by putFile and getFile, with the
-/// MD5 of the bytes that went through it. One chunk at a time: callers
+/// CRC-32 of the bytes that went through it. One chunk at a time: callers
 /// never overlap calls (hence the unchecked Sendable).
 final class LocalFile: @unchecked Sendable {
     private let descriptor: Int32
     let path: String
     let size: Int64
     let mode: Int
-    private var md5 = MD5()
+    private var crc = CRC32()
 
     private init(descriptor: Int32, path: String, size: Int64, mode: Int) {
         self.descriptor = descriptor
@@ -59,7 +59,7 @@ final class LocalFile: @unchecked Sendable {
     }
 
     /// The next `count` bytes (fewer at the end, none after it) as the dump
-    /// of a Python `bytes` value, ready to send; the digest takes them in.
+    /// of a Python `bytes` value, ready to send; the checksum takes them in.
     func readDump(upTo count: Int) throws(LocalFileError) -> [UInt8] {
         var failure: Int32 = 0
         let dump = [UInt8](unsafeUninitializedCapacity: count + 6) { buffer, initialized in
@@ -74,7 +74,7 @@ final class LocalFile: @unchecked Sendable {
                 if n == 0 { break }
                 got += n
             }
-            md5.update(UnsafeRawBufferPointer(start: buffer.baseAddress! + 5, count: got))
+            crc.update(UnsafeRawBufferPointer(start: buffer.baseAddress! + 5, count: got))
             buffer[0] = 0x41  // BYTES
             withUnsafeBytes(of: UInt32(got).bigEndian) { length in
                 for index in 0..<4 { buffer[1 + index] = length[index] }
@@ -89,7 +89,7 @@ final class LocalFile: @unchecked Sendable {
     func write(_ bytes: [UInt8]) throws(LocalFileError) {
         var failure: Int32 = 0
         bytes.withUnsafeBytes { raw in
-            md5.update(raw)
+            crc.update(raw)
             var done = 0
             while done < raw.count {
                 let n = Glibc.write(descriptor, raw.baseAddress! + done, raw.count - done)
@@ -104,8 +104,8 @@ final class LocalFile: @unchecked Sendable {
         if failure != 0 { throw LocalFileError(path: path, operation: "write", errno: failure) }
     }
 
-    /// The hex MD5 of everything read or written.
-    func hexDigest() -> String { MD5.hex(md5.finalize()) }
+    /// The CRC-32 of everything read or written.
+    var checksum: UInt32 { crc.value }
 
     /// Gives the file `mode` and renames it to `destination`.
     func commit(to destination: String, mode: Int) throws(LocalFileError) {

@@ -15,7 +15,7 @@ extension RemotePython {
 
     /// Copies the local file `localPath` to `remotePath` (Pushy's `putfile`),
     /// with its mode bits. The remote side writes a temporary file beside the
-    /// destination and renames it into place only when the MD5 of what it
+    /// destination and renames it into place only when the CRC-32 of what it
     /// received equals the host's, so a failure leaves no partial file.
     public func putFile(
         _ localPath: String, _ remotePath: String,
@@ -32,7 +32,7 @@ extension RemotePython {
             try await streamChunks(of: source, to: data, window: window, progress: progress)
         } catch {
             streamError = error
-            try? data.sendNow(.tuple(["end", "abandoned by the host"]))
+            try? data.sendNow(.tuple(["end", -1]))  // no CRC-32: the agent removes its file
         }
         let reply = await withTaskCancellationHandler {
             await request.result
@@ -72,12 +72,12 @@ extension RemotePython {
                 acknowledged = count
             }
         }
-        try await data.send(.tuple(["end", .str(source.hexDigest())]))
+        try await data.send(.tuple(["end", .int(PyInt(source.checksum))]))
     }
 
     /// Copies the remote file `remotePath` to `localPath` (Pushy's
     /// `getfile`), with its mode bits: written to a temporary file beside
-    /// `localPath`, checked against the remote MD5, then renamed into place;
+    /// `localPath`, checked against the remote CRC-32, then renamed into place;
     /// on any failure the temporary file is removed.
     public func getFile(
         _ remotePath: String, _ localPath: String,
@@ -131,12 +131,12 @@ extension RemotePython {
                 if received % window == 0 { try await data.send(.int(PyInt(received))) }
                 continue
             }
-            guard let end = item.items, end.count == 2, end[0].agentText == "end", let digest = end[1].agentText else {
+            guard let end = item.items, end.count == 2, end[0].agentText == "end", let remote = end[1].intValue else {
                 throw connection.error(.protocolViolation, "getFile: \(item) is neither a chunk nor the end")
             }
-            let local = destination.hexDigest()
-            guard local == digest else {
-                throw connection.error(.protocolViolation, "getFile \(localPath): digest mismatch (remote \(digest), received \(local))")
+            let local = Int(destination.checksum)
+            guard local == remote else {
+                throw connection.error(.protocolViolation, "getFile \(localPath): CRC-32 mismatch (remote \(remote), received \(local))")
             }
             try destination.commit(to: localPath, mode: mode)
             return

@@ -32,7 +32,12 @@ public final class RemotePython: Sendable {
     public static func open(
         on gateway: Gateway, gcEnabled: Bool = true, gcInterval: Duration = .seconds(5)
     ) async throws -> RemotePython {
-        let channel = try await gateway.remoteExec(AgentSource.python, fileName: "<execnet-swift agent>", dedenting: false)
+        try await open(on: gateway, agent: AgentSource.python, gcEnabled: gcEnabled, gcInterval: gcInterval)
+    }
+
+    /// With another agent: the tests' misbehaving ones.
+    static func open(on gateway: Gateway, agent: String, gcEnabled: Bool, gcInterval: Duration) async throws -> RemotePython {
+        let channel = try await gateway.remoteExec(agent, fileName: "<execnet-swift agent>", dedenting: false)
         let connection = try AgentConnection(channel: channel, gcEnabled: gcEnabled, gcInterval: gcInterval)
         do {
             let major = try await connection.waitReady()

@@ -1,6 +1,5 @@
 /// MD5 (RFC 1321): stock's rsync remote asks for a file with the digest of
-/// its own copy (an equal digest here means the file need not cross), and
-/// putFile/getFile compare one at the end of a transfer.
+/// its own copy (an equal digest here means the file need not cross).
 struct MD5 {
     private var state: (UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476)
     /// Bytes of an unfinished block, and the length so far.
@@ -54,17 +53,6 @@ struct MD5 {
             for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
         }
         return out
-    }
-
-    /// The digest in lower-case hex, as Python's `hexdigest()` writes it.
-    static func hex(_ digest: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        for byte in digest {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: text, as: UTF8.self)
     }
 
     @inline(__always)
