@@ -11,6 +11,8 @@ final class AgentConnection: Sendable {
     let gatewayID: String
     let gcEnabled: Bool
     let gcInterval: Duration
+    /// Nothing that may hold a proxy (a callback, above all) is ever
+    /// released while this is locked: a proxy's release locks it again.
     private let state = Mutex(State())
 
     private enum Slot {
@@ -165,9 +167,10 @@ final class AgentConnection: Sendable {
             call(number, answering: parts[1], positional: args, named: named)
         case "drop":
             let numbers = parts[1].items?.compactMap(\.intValue) ?? []
-            state.withLock { state in
-                for number in numbers { state.callbacks[number] = nil }
-            }
+            // Released after the lock: a closure may hold the last copy of a
+            // proxy, whose release takes the lock again.
+            let dropped = state.withLock { state in numbers.compactMap { state.callbacks.removeValue(forKey: $0) } }
+            withExtendedLifetime(dropped) {}
         default: violation(item)
         }
     }
@@ -202,7 +205,7 @@ final class AgentConnection: Sendable {
 
     /// Fails every outstanding request with `failure`; later requests fail with it too.
     func end(with failure: RemoteObjectError, replacing: Bool = false) {
-        let waiting: [CheckedContinuation<AgentReply, any Error>] = state.withLock { state in
+        let (waiting, callbacks) = state.withLock { state -> ([CheckedContinuation<AgentReply, any Error>], [Int: RemoteCallback]) in
             if state.ended == nil || replacing { state.ended = failure }
             var waiting: [CheckedContinuation<AgentReply, any Error>] = []
             for (id, slot) in state.pending {
@@ -214,10 +217,13 @@ final class AgentConnection: Sendable {
                 case .arrived: break
                 }
             }
-            state.callbacks.removeAll()
+            let callbacks = state.callbacks
+            state.callbacks = [:]
             state.releases.removeAll()
-            return waiting
+            return (waiting, callbacks)
         }
+        // Dropped here, outside the lock (see "drop").
+        withExtendedLifetime(callbacks) {}
         for continuation in waiting { continuation.resume(throwing: failure) }
     }
 
