@@ -27,7 +27,7 @@ let package = Package(
         .executableTarget(name: "execnet-test-host", dependencies: ["Execnet"]),
         .testTarget(name: "ExecnetWireTests", dependencies: ["ExecnetWire", "ExecnetConformance"]),
         .testTarget(name: "ExecnetTests", dependencies: ["Execnet", "ExecnetConformance", "execnet-test-host"]),
-        .testTarget(name: "ExecnetConformanceTests", dependencies: ["ExecnetConformance", "ExecnetWire"]),
+        .testTarget(name: "ExecnetConformanceTests", dependencies: ["ExecnetConformance", "ExecnetWire", "Execnet"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import Execnet
 import Foundation
 
 /// Where this checkout's scripts/ and Fixtures/ live: `$EXECNET_SWIFT_ROOT`,
@@ -38,5 +39,14 @@ public enum Command {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// `run` from async code: the wait happens on a thread of its own, never
+    /// on one of the cooperative pool's (as many as there are cores), where a
+    /// minute-long script would stall every other task in the process.
+    public static func run(_ arguments: [String], input: String? = nil, mergeStandardError: Bool = false) async throws
+        -> (status: Int32, output: String)
+    {
+        try await offPool { try run(arguments, input: input, mergeStandardError: mergeStandardError) }
     }
 }

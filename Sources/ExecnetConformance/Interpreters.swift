@@ -1,3 +1,4 @@
+import Execnet
 import Foundation
 
 /// A Python interpreter found on this machine by scripts/stock.py.
@@ -19,5 +20,10 @@ public struct Interpreter: Sendable, Hashable {
             guard version.count == 2 else { return nil }
             return Interpreter(path: String(fields[2]), implementation: String(fields[1]), major: version[0], minor: version[1])
         }
+    }
+
+    /// `discover` from async code, waiting off the cooperative pool.
+    public static func discover() async throws -> [Interpreter] {
+        try await offPool { try discover() }
     }
 }

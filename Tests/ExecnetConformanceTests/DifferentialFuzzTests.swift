@@ -1,3 +1,4 @@
+import Execnet
 import ExecnetConformance
 import ExecnetWire
 import Foundation
@@ -23,9 +24,16 @@ struct DifferentialFuzzTests {
     static var iterations: Int { Int(ProcessInfo.processInfo.environment["EXECNET_FUZZ_ITERATIONS"] ?? "") ?? 3000 }
     static var seed: UInt64 { UInt64(ProcessInfo.processInfo.environment["EXECNET_FUZZ_SEED"] ?? "") ?? 20_261_121 }
 
+    /// What one target's run found.
+    struct Findings: Sendable {
+        var accepted = 0
+        var deviations = 0
+        var disagreements: [(input: [UInt8], detail: String)] = []
+    }
+
     @Test(arguments: targets)
-    func agreesWithStock(target: Target) throws {
-        let interpreters = try Interpreter.discover()
+    func agreesWithStock(target: Target) async throws {
+        let interpreters = try await offPool { try Interpreter.discover() }
         let python: Interpreter? =
             target.pythonMajor == 3
             ? interpreters.first { $0.path.hasSuffix("python3") || ($0.major == 3 && $0.minor == 11) } ?? interpreters.last { $0.major == 3 }
@@ -34,17 +42,28 @@ struct DifferentialFuzzTests {
             try requireInCI("no Python \(target.pythonMajor) interpreter found for \(target.testDescription)")
             return
         }
+        // The oracle answers through a blocking pipe: its minutes of waiting
+        // stay off the cooperative pool.
+        let findings = try await offPool { try Self.fuzz(target, python: python) }
+        try keepAsRegressions(findings.disagreements)
+        for (input, detail) in findings.disagreements.prefix(20) {
+            Issue.record("\(target.testDescription), input \(Hex.encode(input)): \(detail)")
+        }
+        print("\(target.testDescription): \(Self.iterations) inputs, \(findings.accepted) accepted by both, \(findings.deviations) refused under a documented deviation, \(findings.disagreements.count) disagreements (seed \(Self.seed))")
+        // A fuzz run whose inputs are all refused checks nothing beyond verdicts.
+        #expect(findings.accepted > Self.iterations / 20, "only \(findings.accepted) of \(Self.iterations) mutated inputs were accepted")
+    }
+
+    private static func fuzz(_ target: Target, python: Interpreter) throws -> Findings {
         let oracle = try StockOracle(python: python.path, execnetVersion: target.execnetVersion)
         let producer = Producer("execnet-\(target.execnetVersion)/cpython-\(python.version)")!
         let decoder = DumpDecoder(options: producer.loaderOptions)
 
-        var values = RandomValues(seed: Self.seed)
-        var mutator = DumpMutator(seed: Self.seed ^ 0xF0F0)
+        var values = RandomValues(seed: seed)
+        var mutator = DumpMutator(seed: seed ^ 0xF0F0)
         let seeds = try (0..<64).map { _ in try DumpEncoder().encode(values.value()) }
-        var disagreements: [(input: [UInt8], detail: String)] = []
-        var accepted = 0
-        var deviations = 0
-        for iteration in 0..<Self.iterations {
+        var findings = Findings()
+        for iteration in 0..<iterations {
             let input = mutator.mutate(seeds[iteration % seeds.count], splice: seeds[(iteration * 7 + 3) % seeds.count])
             let stock = try oracle.load(input)
             let swift = Result { () throws(DumpDecodingError) in try decoder.decode(input) }
@@ -52,31 +71,25 @@ struct DifferentialFuzzTests {
             case (.unknown, _):
                 break
             case (.accepted(let stockRedump), .success(let value)):
-                accepted += 1
+                findings.accepted += 1
                 let reencoded = try DumpEncoder().encode(value)
                 let again = try oracle.load(reencoded)
                 if again != .accepted(redump: stockRedump) {
-                    disagreements.append((input, "stock loads the Swift re-encoding \(Hex.encode(reencoded)) differently: \(again)"))
+                    findings.disagreements.append((input, "stock loads the Swift re-encoding \(Hex.encode(reencoded)) differently: \(again)"))
                 }
             case (.refused, .failure):
                 break
             case (.accepted, .failure(let error)):
                 if Deviation.explaining(error, of: input, acceptedBy: producer) != nil {
-                    deviations += 1
+                    findings.deviations += 1
                 } else {
-                    disagreements.append((input, "stock accepts, Swift refuses: \(error)"))
+                    findings.disagreements.append((input, "stock accepts, Swift refuses: \(error)"))
                 }
             case (.refused(let why), .success(let value)):
-                disagreements.append((input, "stock refuses (\(why)), Swift accepts as \(value.debugDescription)"))
+                findings.disagreements.append((input, "stock refuses (\(why)), Swift accepts as \(value.debugDescription)"))
             }
         }
-        try keepAsRegressions(disagreements)
-        for (input, detail) in disagreements.prefix(20) {
-            Issue.record("\(target.testDescription), input \(Hex.encode(input)): \(detail)")
-        }
-        print("\(target.testDescription): \(Self.iterations) inputs, \(accepted) accepted by both, \(deviations) refused under a documented deviation, \(disagreements.count) disagreements (seed \(Self.seed))")
-        // A fuzz run whose inputs are all refused checks nothing beyond verdicts.
-        #expect(accepted > Self.iterations / 20, "only \(accepted) of \(Self.iterations) mutated inputs were accepted")
+        return findings
     }
 
     private func keepAsRegressions(_ found: [(input: [UInt8], detail: String)]) throws {

@@ -1,3 +1,4 @@
+import Execnet
 import ExecnetConformance
 import ExecnetWire
 import Foundation
@@ -13,8 +14,8 @@ struct FixtureTests {
         return try FixtureCheck(directory: directory).run()
     }
 
-    @Test func everyFixtureOfEveryProducerPasses() throws {
-        let results = try Self.results.get()
+    @Test func everyFixtureOfEveryProducerPasses() async throws {
+        let results = try await offPool { try Self.results.get() }
         #expect(results.count > 5000)
         for failure in results where failure.failure != nil {
             Issue.record("\(failure.group) \(failure.name) \(failure.producers): \(failure.failure!)")
@@ -34,19 +35,19 @@ struct FixtureTests {
 
     /// Regeneration from stock is deterministic: `scripts/regen-fixtures --check`
     /// rebuilds everything into a temporary directory and compares bytes.
-    @Test(.timeLimit(.minutes(5))) func regenerationReproducesTheCommittedBytes() throws {
-        let needed = try neededInterpreterVersions()
-        let found = Set(try Interpreter.discover().map { "\($0.implementation)-\($0.version)" })
+    @Test(.timeLimit(.minutes(5))) func regenerationReproducesTheCommittedBytes() async throws {
+        let needed = try await offPool { try Self.neededInterpreterVersions() }
+        let found = Set(try await offPool { try Interpreter.discover() }.map { "\($0.implementation)-\($0.version)" })
         let missing = needed.subtracting(found)
         guard missing.isEmpty else {
             try requireInCI("regeneration check needs \(missing.sorted().joined(separator: ", "))")
             return
         }
-        let (status, output) = try Command.run(["python3", Checkout.script("regen-fixtures"), "--check"])
+        let (status, output) = try await Command.run(["python3", Checkout.script("regen-fixtures"), "--check"])
         #expect(status == 0, "regen-fixtures --check: \(output.suffix(2000))")
     }
 
-    private func neededInterpreterVersions() throws -> Set<String> {
+    private static func neededInterpreterVersions() throws -> Set<String> {
         Set(try Self.results.get().flatMap(\.producers).compactMap { Producer($0) }
             .map { "\($0.implementation)-\($0.pythonMajor).\($0.pythonMinor)" })
     }

@@ -11,8 +11,9 @@ enum HangSupport {
     /// processes synchronously; done inside a running test it would hold
     /// threads of the shared pool while other tests' deadlines run.)
     static let python3 = "python3"
-    /// Python 2.7, when present; looked up at test discovery only.
-    static var python27: String? { ((try? Interpreter.discover()) ?? []).first { $0.major == 2 }?.path }
+    /// Python 2.7, when present; looked up once (test arguments use it
+    /// first, while the run is planned).
+    static let python27: String? = ((try? Interpreter.discover()) ?? []).first { $0.major == 2 }?.path
 
     static func options(timeout: Duration = .seconds(30)) async throws -> GatewayOptions {
         GatewayOptions(

@@ -10,7 +10,7 @@ import Testing
     static let expectedPythons = ["2.7"] + (6...13).map { "3.\($0)" }
 
     @Test func everyScenarioPassesOnEveryInterpreter() async throws {
-        let interpreters = try Interpreter.discover()
+        let interpreters = try await Interpreter.discover()
         let found = Set(interpreters.map(\.version))
         for missing in Self.expectedPythons where !found.contains(missing) {
             let message = "Python \(missing) not found on PATH or under `pyenv root`/versions"

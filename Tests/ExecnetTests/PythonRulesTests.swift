@@ -15,7 +15,7 @@ import Testing
 
     // MARK: repr(str)
 
-    @Test func reprMatchesPython() throws {
+    @Test func reprMatchesPython() async throws {
         var cases: [String] = [
             "", "plain", " ", "'", "\"", "'\"", "\"'", "it's", "say \"hi\"", "both ' and \"",
             "''", "\"\"", "\\", "\\\\", "a\\'b", "\\\"", "\t", "\n", "\r", "\r\n", "tab\there",
@@ -57,7 +57,7 @@ import Testing
             cases.append(String(scalars))
         }
 
-        let expected = try python(
+        let expected = try await python(
             """
             import json, sys
             cases = json.loads(sys.stdin.buffer.read().decode("utf-8"))
@@ -71,7 +71,7 @@ import Testing
 
     // MARK: textwrap.dedent
 
-    @Test func dedentMatchesPython() throws {
+    @Test func dedentMatchesPython() async throws {
         var cases: [String] = [
             "", "x", "  x", "\tx", "x\n", "  x\n", "  x\n  y", "  x\n  y\n", "  x\n    y\n  z",
             "    x\n  y", "\tx\n\ty", "\tx\n    y", "    x\n\ty", "  \tx\n  \ty", "  \tx\n \t x",
@@ -103,7 +103,7 @@ import Testing
             cases.append(String(scalars))
         }
 
-        let expected = try python(
+        let expected = try await python(
             """
             import json, sys, textwrap
             cases = json.loads(sys.stdin.buffer.read().decode("utf-8"))
@@ -117,7 +117,7 @@ import Testing
 
     // MARK: shlex.split
 
-    @Test func shellSplitMatchesPython() throws {
+    @Test func shellSplitMatchesPython() async throws {
         var cases: [String] = [
             "", " ", "a", "a b", "  a   b  ", "a\tb\nc\rd", "python3 -u", "'a b'", "\"a b\"", "'a\"b'", "\"a'b\"",
             "\"a\\\"b\"", "\"a\\\\b\"", "\"a\\b\"", "\"\\$HOME\"", "\"\\`x\\`\"", "\"a\\\nb\"", "'a\\b'", "'a\\'",
@@ -139,7 +139,7 @@ import Testing
             let words: [String]?
             let error: String?
         }
-        let expected = try python(
+        let expected = try await python(
             """
             import json, shlex, sys
             cases = json.loads(sys.stdin.buffer.read().decode("utf-8"))
@@ -171,7 +171,7 @@ import Testing
 
     // MARK: stock XSpec
 
-    @Test func xspecMatchesStock() throws {
+    @Test func xspecMatchesStock() async throws {
         let cases: [String] = [
             "popen", "popen//python=python3.12//id=w1", "ssh=user@host//python=python3", "socket=127.0.0.1:8888//id=s",
             "popen//env:FOO=bar//env:BAZ=1", "popen//env:A=1//env:A=2", "popen//env:A=1//env:B=2//env:A=3",
@@ -187,7 +187,7 @@ import Testing
             "popen//_x//popen", "popen//_\u{301}", "popen//id=1//id//_x",
         ]
 
-        let stockDirectory = try Command.run(["python3", Checkout.script("stock.py"), "path", "2.1.2"])
+        let stockDirectory = try await Command.run(["python3", Checkout.script("stock.py"), "path", "2.1.2"])
         try #require(stockDirectory.status == 0, "stock execnet 2.1.2 is not available")
         let directory = stockDirectory.output.trimmingCharacters(in: .whitespacesAndNewlines)
 
@@ -202,7 +202,7 @@ import Testing
             let env: [Entry]?
             let attributes: [Entry]?
         }
-        let expected = try python(
+        let expected = try await python(
             """
             import json, sys
             sys.path.insert(0, sys.argv[1])
@@ -318,9 +318,9 @@ import Testing
     /// decoding its JSON standard output.
     private func python<Input: Encodable, Output: Decodable>(
         _ program: String, arguments: [String] = [], input: Input, as type: Output.Type
-    ) throws -> Output {
+    ) async throws -> Output {
         let json = String(decoding: try JSONEncoder().encode(input), as: UTF8.self)
-        let (status, output) = try Command.run(["python3", "-c", program] + arguments, input: json)
+        let (status, output) = try await Command.run(["python3", "-c", program] + arguments, input: json)
         try #require(status == 0, "python3 exited with \(status)")
         return try JSONDecoder().decode(Output.self, from: Data(output.utf8))
     }

@@ -34,7 +34,7 @@ import Testing
         let base = try await StockCache.gatewayBase(version: version)
         let line = BootstrapLines.exec(base, id: "gw0", execmodel: "thread")
         #expect(line.count == transcript.bootstrap["line_length"] as? Int)
-        let (_, digest) = try Command.run(
+        let (_, digest) = try await Command.run(
             ["python3", "-c", "import hashlib,sys;sys.stdout.write(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())"],
             input: String(decoding: line, as: UTF8.self))
         #expect(digest == transcript.bootstrap["line_sha256"] as? String)

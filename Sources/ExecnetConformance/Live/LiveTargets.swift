@@ -21,13 +21,13 @@ public enum LiveTargets {
         if let choice { chosen = try await gatewayBase(choice) }
         let bases = chosen.map { [$0] } ?? all
         if pythons.isEmpty && specs.isEmpty {
-            let interpreters = try Interpreter.discover()
+            let interpreters = try await Interpreter.discover()
             return LiveTarget.discover(interpreters: interpreters, bases: bases)
                 + LiveTarget.execmodels(interpreters: interpreters, bases: bases)
         }
         var targets: [LiveTarget] = []
         for python in pythons {
-            let (label, major, minor) = try probe(python)
+            let (label, major, minor) = try await probe(python)
             let version = PythonVersion(major: major, minor: minor, micro: 99)
             let usable = chosen.map { [$0] } ?? all.filter { $0.minimumPython <= version }
             for base in usable {
@@ -50,7 +50,7 @@ public enum LiveTargets {
     /// servers started for them, which the caller stops. When sshd is
     /// missing or will not start, the cells that need it are unavailable.
     public static func transportCells(gatewayBase choice: String? = nil) async -> (targets: [LiveTarget], servers: LiveServers?) {
-        guard let interpreters = try? Interpreter.discover(), let all = try? await StockCache.allGatewayBases() else {
+        guard let interpreters = try? await Interpreter.discover(), let all = try? await StockCache.allGatewayBases() else {
             return ([], nil)
         }
         var bases = all
@@ -89,9 +89,9 @@ public enum LiveTargets {
     }
 
     /// "cpython-3.12", major and minor of an interpreter command.
-    static func probe(_ python: String) throws -> (String, Int, Int) {
+    static func probe(_ python: String) async throws -> (String, Int, Int) {
         let program = "import sys, platform; sys.stdout.write('%s %d %d' % (platform.python_implementation().lower(), sys.version_info[0], sys.version_info[1]))"
-        let (status, output) = try Command.run(shellSplit(python) + ["-c", program], mergeStandardError: true)
+        let (status, output) = try await Command.run(shellSplit(python) + ["-c", program], mergeStandardError: true)
         let fields = output.split(separator: " ")
         guard status == 0, fields.count == 3, let major = Int(fields[1]), let minor = Int(fields[2]) else {
             let said = output.trimmingCharacters(in: .whitespacesAndNewlines).suffix(300)
