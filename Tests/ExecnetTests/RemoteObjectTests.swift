@@ -10,7 +10,7 @@ import Testing
 /// The remote-object suites run their cases one at a time: run all at once,
 /// next to every other suite, their forty-odd gateways overloaded this
 /// two-core machine until unrelated bootstraps passed their 30 s limit.
-@Suite(.serialized, .enabled(if: RemoteObjectPass.selected, RemoteObjectPass.reason)) struct RemoteObjectTests {
+@Suite(.serialized) struct RemoteObjectTests {
     static let interpreters: [String] = ((try? Interpreter.discover()) ?? []).map(\.path)
     static var pythons: [String] { ["python3"] + (HangSupport.python27.map { [$0] } ?? []) }
 
@@ -376,7 +376,7 @@ import Testing
 }
 
 /// putFile and getFile: large, empty, mode bits, and every way they can fail.
-@Suite(.serialized, .enabled(if: RemoteObjectPass.selected, RemoteObjectPass.reason)) struct RemoteFileTests {
+@Suite(.serialized) struct RemoteFileTests {
     /// A file of `size` bytes whose content depends on `seed`: one
     /// pseudo-random MiB, each copy stamped with its index. Written on a
     /// thread of its own, never on Swift's cooperative pool (two threads on
@@ -505,15 +505,6 @@ import Testing
     }
 }
 
-/// The remote-object suites run in a pass of their own (`.ci/run`, and the
-/// README's test commands): started with every other suite, the first wave
-/// of gateways of a full run stalled for over a minute on this two-core
-/// machine (unrelated suites' bootstraps too), which is not understood yet.
-enum RemoteObjectPass {
-    static let selected = ProcessInfo.processInfo.environment["EXECNET_REMOTE_OBJECT_TESTS"] == "1"
-    static let reason: Comment = "run with EXECNET_REMOTE_OBJECT_TESTS=1 swift test --filter RemoteObject (see .ci/run)"
-}
-
 /// Progress reports, collected from whichever thread they come on.
 final class ProgressLog: Sendable {
     private let log = Mutex<[FileTransferProgress]>([])
@@ -522,7 +513,7 @@ final class ProgressLog: Sendable {
 }
 
 /// Remote objects under stock's other execmodels.
-@Suite(.serialized, .enabled(if: RemoteObjectPass.selected, RemoteObjectPass.reason)) struct RemoteObjectExecmodelTests {
+@Suite(.serialized) struct RemoteObjectExecmodelTests {
     static let venv = StockCache.root + "/venvs/execmodels/bin/python"
     static var specs: [String] {
         ["popen//python=python3//execmodel=main_thread_only"]
@@ -567,7 +558,7 @@ final class ProgressLog: Sendable {
 
 /// Agents that break the protocol: the host ends the connection with a clear
 /// error and never hangs.
-@Suite(.serialized, .enabled(if: RemoteObjectPass.selected, RemoteObjectPass.reason)) struct HostileAgentTests {
+@Suite(.serialized) struct HostileAgentTests {
     static func open(_ agent: String, on gateway: Gateway) async throws -> RemotePython {
         try await RemotePython.open(on: gateway, agent: agent, gcEnabled: true, gcInterval: .seconds(5))
     }
@@ -635,7 +626,7 @@ final class ProgressLog: Sendable {
 
 /// The README's remote-objects example, step by step (with a scratch file
 /// for notes.txt), kept true.
-@Suite(.serialized, .enabled(if: RemoteObjectPass.selected, RemoteObjectPass.reason)) struct RemoteObjectReadmeTests {
+@Suite(.serialized) struct RemoteObjectReadmeTests {
     @Test func readmeExampleHolds() async throws {
         let scratch = try RSyncScratch()
         defer { scratch.remove() }
