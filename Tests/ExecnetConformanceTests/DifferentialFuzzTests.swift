@@ -33,7 +33,7 @@ struct DifferentialFuzzTests {
 
     @Test(arguments: targets)
     func agreesWithStock(target: Target) async throws {
-        let interpreters = try await offPool { try Interpreter.discover() }
+        let interpreters = try await Interpreter.discover()
         let python: Interpreter? =
             target.pythonMajor == 3
             ? interpreters.first { $0.path.hasSuffix("python3") || ($0.major == 3 && $0.minor == 11) } ?? interpreters.last { $0.major == 3 }

@@ -7,9 +7,8 @@ import Testing
 
 /// Remote objects (Pushy's model) against stock remote ends: every
 /// interpreter here for the seed page's examples, Python 3 and 2.7 for the rest.
-/// The remote-object suites run their cases one at a time: run all at once,
-/// next to every other suite, their forty-odd gateways overloaded this
-/// two-core machine until unrelated bootstraps passed their 30 s limit.
+/// The remote-object suites run their cases one at a time, so that they add
+/// a few gateways at once to a full run, not forty.
 @Suite(.serialized) struct RemoteObjectTests {
     static let interpreters: [String] = ((try? Interpreter.discover()) ?? []).map(\.path)
     static var pythons: [String] { ["python3"] + (HangSupport.python27.map { [$0] } ?? []) }
@@ -383,27 +382,25 @@ import Testing
     /// this machine, which every other suite's gateways need too).
     static func make(_ path: String, size: Int, seed: UInt8 = 7) async throws {
         try await offPool {
-            Result {
-                var block = [UInt8](repeating: 0, count: 1 << 20)
-                var counter = UInt32(seed)
-                for index in block.indices {
-                    counter = counter &* 1_664_525 &+ 1_013_904_223
-                    block[index] = UInt8(truncatingIfNeeded: counter >> 24)
-                }
-                guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
-                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-                defer { try? handle.close() }
-                var written = 0
-                var stamp: UInt64 = 0
-                while written < size {
-                    withUnsafeBytes(of: stamp) { for (offset, byte) in $0.enumerated() { block[offset] = byte } }
-                    stamp += 1
-                    let count = min(block.count, size - written)
-                    try handle.write(contentsOf: block[0..<count])
-                    written += count
-                }
+            var block = [UInt8](repeating: 0, count: 1 << 20)
+            var counter = UInt32(seed)
+            for index in block.indices {
+                counter = counter &* 1_664_525 &+ 1_013_904_223
+                block[index] = UInt8(truncatingIfNeeded: counter >> 24)
             }
-        }.get()
+            guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            var written = 0
+            var stamp: UInt64 = 0
+            while written < size {
+                withUnsafeBytes(of: stamp) { for (offset, byte) in $0.enumerated() { block[offset] = byte } }
+                stamp += 1
+                let count = min(block.count, size - written)
+                try handle.write(contentsOf: block[0..<count])
+                written += count
+            }
+        }
     }
 
     /// Whether two files have the same bytes (`cmp`, in a process of its own).
