@@ -460,6 +460,31 @@ import Testing
         #expect(try Self.leftovers(in: scratch.base).isEmpty)
     }
 
+    /// The request that names a putFile's data channel goes out before its
+    /// first chunk: stock's gateway drops data for a channel it does not know
+    /// yet, which a chunk overtaking its request made a CRC-32 mismatch.
+    @Test func manyQuickPutFilesArriveWhole() async throws {
+        let scratch = try RSyncScratch()
+        defer { scratch.remove() }
+        try await Self.make(scratch.path("small"), size: 4096)
+        let expected = try Data(contentsOf: URL(fileURLWithPath: scratch.path("small")))
+        try await RemoteObjectTests.withPython("python3", limit: .seconds(120)) { remote in
+            for index in 0..<300 {
+                try await remote.putFile(scratch.path("small"), scratch.path("copy-\(index % 3)"))
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<60 {
+                    group.addTask { try await remote.putFile(scratch.path("small"), scratch.path("parallel-\(index)")) }
+                }
+                try await group.waitForAll()
+            }
+        }
+        for index in 0..<60 {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.path("parallel-\(index)"))) == expected)
+        }
+        #expect(try Self.leftovers(in: scratch.base).isEmpty)
+    }
+
     @Test(arguments: RemoteObjectTests.pythons)
     func failuresLeaveNoPartialFile(python: String) async throws {
         let scratch = try RSyncScratch()

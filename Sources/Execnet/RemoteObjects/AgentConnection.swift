@@ -49,7 +49,7 @@ final class AgentConnection: Sendable {
 
     /// The Python major version the agent reported once it started.
     func waitReady() async throws -> Int {
-        guard case .value(let major) = try await wait(0), let number = major.intValue else {
+        guard case .value(let major) = try await reply(to: 0), let number = major.intValue else {
             throw error(.protocolViolation, "the agent's first message is not its version")
         }
         return number
@@ -64,6 +64,15 @@ final class AgentConnection: Sendable {
     /// reply, so that no release of them reaches the agent first.
     func request(_ operation: String, _ arguments: [PyValue], holding held: [ObjectHandle] = []) async throws -> AgentReply {
         defer { withExtendedLifetime(held) {} }
+        return try await reply(to: try await submit(operation, arguments))
+    }
+
+    /// Sends `(id, operation, arguments…)` and returns its id once the
+    /// request is queued, so ahead of anything sent after it: a request that
+    /// names a new channel must reach the remote before that channel's data,
+    /// which stock's gateway drops while it does not know the channel. Every
+    /// id returned must be waited on with ``reply(to:)``.
+    func submit(_ operation: String, _ arguments: [PyValue]) async throws -> Int {
         let id = try reserve()
         var message: [PyValue] = [.int(PyInt(id)), .str(operation)]
         message.append(contentsOf: arguments)
@@ -74,7 +83,7 @@ final class AgentConnection: Sendable {
             if let ended = state.withLock({ $0.ended }) { throw ended }
             throw error
         }
-        return try await wait(id)
+        return id
     }
 
     private func reserve() throws -> Int {
@@ -91,7 +100,8 @@ final class AgentConnection: Sendable {
         state.withLock { _ = $0.pending.removeValue(forKey: id) }
     }
 
-    private func wait(_ id: Int) async throws -> AgentReply {
+    /// Waits for the reply to the request `id` (from ``submit(_:_:)``).
+    func reply(to id: Int) async throws -> AgentReply {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let ready: Result<AgentReply, any Error>? = state.withLock { state in

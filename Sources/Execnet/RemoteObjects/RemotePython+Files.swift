@@ -26,7 +26,15 @@ extension RemotePython {
         let window = Self.fileWindow
         let arguments: [PyValue] = [.str(remotePath), .int(PyInt(source.mode)), data.value, .int(PyInt(window))]
         let connection = self.connection
-        let request = Task { try await connection.request("putfile", arguments) }
+        // Queued before the first chunk: the remote must know the channel.
+        let id: Int
+        do {
+            id = try await connection.submit("putfile", arguments)
+        } catch {
+            try? data.close()
+            throw error
+        }
+        let request = Task { try await connection.reply(to: id) }
         var streamError: (any Error)?
         do {
             try await streamChunks(of: source, to: data, window: window, progress: progress)
