@@ -83,6 +83,15 @@ import Testing
             #expect(sorted.swift.typeName == "list")
             #expect(try await sorted.swift.values().map(\.intValue) == [3, 2, 1])
             #expect(Int(try await remote.builtins.int("ff", base: 16)) == 255)
+            // Calls of held proxies go in the request's short form (spec §5.2).
+            let items = try await remote.eval("[3, 1, 2]")
+            try await items.sort(reverse: true)
+            #expect(try await items.swift.values().map(\.intValue) == [3, 2, 1])
+            let os = try await remote.modules.os.swift.get()
+            #expect(String(try await os.path.join("a", "b")) == "a/b")
+            #expect(Int(try await os.getpid()) ?? 0 > 0)
+            let missing = await #expect(throws: RemoteError.self) { try await items.nosuch() }
+            #expect(missing?.typeName == "AttributeError")
             // Attributes set and deleted on an object.
             let object = try await remote.eval("type('Thing', (object,), {})()")
             try await object.swift.setAttribute("size", to: 5)
@@ -442,7 +451,7 @@ import Testing
     func emptyAndSmallFilesKeepTheirModes(python: String) async throws {
         let scratch = try RSyncScratch()
         defer { scratch.remove() }
-        FileManager.default.createFile(atPath: scratch.path("empty"), contents: Data())
+        #expect(FileManager.default.createFile(atPath: scratch.path("empty"), contents: Data()))
         try await Self.make(scratch.path("script"), size: 100_001)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: scratch.path("script"))
         try await RemoteObjectTests.withPython(python) { remote in

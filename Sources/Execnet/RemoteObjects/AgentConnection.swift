@@ -67,15 +67,33 @@ final class AgentConnection: Sendable {
         return try await reply(to: try await submit(operation, arguments))
     }
 
+    /// Calls the attribute chain `path` of the held object `object` with
+    /// `arguments` (`[args]`, `[kwargs]`, both optional), in the request's
+    /// short form `(id, object, path, …)`: the commonest request, and the
+    /// fewer items the remote's loader has to build, the sooner it answers.
+    func call(_ object: Int, path: PyValue, _ arguments: [PyValue], holding held: [ObjectHandle]) async throws -> AgentReply {
+        defer { withExtendedLifetime(held) {} }
+        var message: [PyValue] = [.int(PyInt(object)), path]
+        message.append(contentsOf: arguments)
+        return try await reply(to: try await submit(message))
+    }
+
     /// Sends `(id, operation, arguments…)` and returns its id once the
     /// request is queued, so ahead of anything sent after it: a request that
     /// names a new channel must reach the remote before that channel's data,
     /// which stock's gateway drops while it does not know the channel. Every
     /// id returned must be waited on with ``reply(to:)``.
     func submit(_ operation: String, _ arguments: [PyValue]) async throws -> Int {
-        let id = try reserve()
-        var message: [PyValue] = [.int(PyInt(id)), .str(operation)]
+        var message: [PyValue] = [.str(operation)]
         message.append(contentsOf: arguments)
+        return try await submit(message)
+    }
+
+    /// Sends `(id, parts…)`, returning the id once the request is queued.
+    private func submit(_ parts: [PyValue]) async throws -> Int {
+        let id = try reserve()
+        var message: [PyValue] = [.int(PyInt(id))]
+        message.append(contentsOf: parts)
         do {
             try await channel.send(.tuple(PyItems(message)))
         } catch {

@@ -373,6 +373,12 @@ def send_drops():
         requests.send(("drop", numbers))
 
 
+def result_reply(number, result):
+    if is_plain(result):
+        return (number, result)
+    return (number, "o", table.hold(result), type(result).__name__)
+
+
 def handle(message):
     number = message[0]
     operation = message[1]
@@ -383,7 +389,24 @@ def handle(message):
         answer(message[2], message[3], message[4])
         return
     try:
-        if operation in RAW:
+        if type(operation) is int:
+            # (id, oid, path[, args[, kwargs]]): a call of a held object, the
+            # commonest request, on the shortest way through.
+            function = table.get(operation)
+            path = message[2]
+            if path:
+                for name in path.split("."):
+                    function = getattr(function, as_name(name))
+            if len(message) == 3:
+                result = function()
+            else:
+                named = keywords(message[4]) if len(message) > 4 else {}
+                result = function(*[unwrap(item) for item in message[3]], **named)
+            if type(result) in PLAIN:
+                reply = (number, result)
+            else:
+                reply = result_reply(number, result)
+        elif operation in RAW:
             if operation == "value":
                 reply = (number, resolve(message[2], message[3]))
             elif operation == "next":
@@ -392,12 +415,9 @@ def handle(message):
             else:
                 reply = (number, statistics())
         else:
-            result = OPERATIONS[operation](*message[2:])
-            if is_plain(result):
-                reply = (number, result)
-            else:
-                reply = (number, "o", table.hold(result), type(result).__name__)
-        send_drops()
+            reply = result_reply(number, OPERATIONS[operation](*message[2:]))
+        if dropped:
+            send_drops()
         try:
             requests.send(reply)
         except Exception:

@@ -69,7 +69,13 @@ public struct RemoteObjectOperations: Sendable {
         var arguments: [PyValue] = []
         if !positional.isEmpty || !named.isEmpty { arguments.append(.list(PyItems(positional))) }
         if !named.isEmpty { arguments.append(.list(PyItems(named))) }
-        let reply = try await object.agentRequest("call", arguments, holding: held)
+        let reply: AgentReply
+        if let handle = object.agentHandle {
+            held.append(handle)
+            reply = try await connection.call(handle.id, path: object.wirePath, arguments, holding: held)
+        } else {
+            reply = try await object.agentRequest("call", arguments, holding: held)
+        }
         return try connection.object(from: reply)
     }
 
