@@ -67,7 +67,7 @@ actor FileBodies {
             return await entry.body.value
         }
         while entries.count >= limit {
-            if let idle = entries.filter({ $0.value.users == 0 }).min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            if let idle = entries.lazy.filter({ $0.value.users == 0 }).min(by: { $0.value.lastUse < $1.value.lastUse }) {
                 entries[idle.key] = nil
             } else {
                 await withCheckedContinuation { waiters.append($0) }

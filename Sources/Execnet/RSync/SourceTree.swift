@@ -24,8 +24,6 @@ struct SourceTree: Sendable {
     private(set) var structure: [PyValue] = []
     /// `("linkbase", relpath, target inside the tree)` or `("link", relpath, target)`.
     private(set) var links: [PyValue] = []
-    private(set) var fileCount = 0
-    private(set) var fileBytes = 0
 
     /// The structure items encoded once for every target, in blocks of
     /// about 256 KiB (each sent as one write).
@@ -94,8 +92,6 @@ struct SourceTree: Sendable {
         case S_IFREG:
             let mtime = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) * 1e-9
             structure.append(.tuple([.int(PyInt(info.st_mode)), .float(mtime), .int(PyInt(info.st_size))]))
-            fileCount += 1
-            fileBytes += Int(info.st_size)
         case S_IFDIR:
             var names: [String] = []
             for name in try Self.list(path, order: order) {
