@@ -194,7 +194,9 @@ func receiveLists(_ channel: Channel, items: Int) async throws -> Duration {
 }
 
 func writePattern(_ path: String, bytes: Int) throws {
-    FileManager.default.createFile(atPath: path, contents: nil)
+    guard FileManager.default.createFile(atPath: path, contents: nil) else {
+        throw BenchFailure(description: "cannot create \(path)")
+    }
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
     defer { try? handle.close() }
     var block = [UInt8](repeating: 0, count: 1 << 20)
