@@ -33,7 +33,6 @@ private func asciiRepr(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
     let quote = singles > 0 && doubles == 0 ? UInt8(ascii: "\"") : UInt8(ascii: "'")
     // Quotes take one byte each, the one chosen to delimit two (escaped).
     length += singles + doubles + (quote == UInt8(ascii: "'") ? singles : doubles)
-    let digits = Array("0123456789abcdef".utf8)
     return [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
         var at = 0
         func put(_ byte: UInt8) {
@@ -59,8 +58,7 @@ private func asciiRepr(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
             default:
                 put(0x5c)
                 put(UInt8(ascii: "x"))
-                put(digits[Int(byte >> 4)])
-                put(digits[Int(byte & 0xf)])
+                for digit in hex(UInt32(byte), width: 2).utf8 { put(digit) }
             }
         }
         put(quote)

@@ -83,7 +83,9 @@ import Testing
             #expect(sorted.swift.typeName == "list")
             #expect(try await sorted.swift.values().map(\.intValue) == [3, 2, 1])
             #expect(Int(try await remote.builtins.int("ff", base: 16)) == 255)
-            // Calls of held proxies go in the request's short form (spec §5.2).
+            // Calls of held proxies, which the host sends in the request's
+            // short form (spec §5.2): keywords, a chain, a missing attribute.
+            // (What crosses the wire is not checked here.)
             let items = try await remote.eval("[3, 1, 2]")
             try await items.sort(reverse: true)
             #expect(try await items.swift.values().map(\.intValue) == [3, 2, 1])

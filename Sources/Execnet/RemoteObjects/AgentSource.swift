@@ -392,20 +392,13 @@ def handle(message):
         if type(operation) is int:
             # (id, oid, path[, args[, kwargs]]): a call of a held object, the
             # commonest request, on the shortest way through.
-            function = table.get(operation)
-            path = message[2]
-            if path:
-                for name in path.split("."):
-                    function = getattr(function, as_name(name))
+            function = resolve(operation, message[2])
             if len(message) == 3:
                 result = function()
             else:
                 named = keywords(message[4]) if len(message) > 4 else {}
                 result = function(*[unwrap(item) for item in message[3]], **named)
-            if type(result) in PLAIN:
-                reply = (number, result)
-            else:
-                reply = result_reply(number, result)
+            reply = result_reply(number, result)
         elif operation in RAW:
             if operation == "value":
                 reply = (number, resolve(message[2], message[3]))
