@@ -60,12 +60,14 @@ final class GatewayCore: Sendable {
     /// CHANNEL_DATA with `value` encoded straight after the header. An
     /// unencodable value, or a reference to a channel this gateway does not
     /// know, throws here, before anything is queued.
-    func dataFrame(channelID: Int32, value: PyValue) throws -> [UInt8] {
-        var frame = [UInt8](repeating: 0, count: Message.headerSize)
-        try DumpEncoder().encode(value, into: &frame)
-        try Message.writeHeader(.channelData, channelID: channelID, into: &frame)
+    /// The frame comes in parts, the header leading the first: a large
+    /// bytes value is a part of its own, sharing the value's storage.
+    func dataFrame(channelID: Int32, value: PyValue) throws -> [[UInt8]] {
+        var parts = try DumpEncoder().encodeSegments(value, prefix: Message.headerSize)
+        let payloadLength = parts.reduce(0) { $0 + $1.count } - Message.headerSize
+        try Message.writeHeader(.channelData, channelID: channelID, payloadLength: payloadLength, into: &parts[0])
         if mayReferenceChannels(value) { try checkChannelReferences(in: value) }
-        return frame
+        return parts
     }
 
     /// A channel reference must name a channel of this gateway: one this
@@ -85,12 +87,17 @@ final class GatewayCore: Sendable {
 
     /// Queues a frame, waiting while the gateway's queue is full.
     func send(_ frame: [UInt8]) async throws {
+        try await send(parts: [frame])
+    }
+
+    /// Queues a frame given in parts (the header leading the first), back to back.
+    func send(parts: [[UInt8]]) async throws {
         do {
-            try await connection.send(frame)
+            try await connection.send(parts: parts)
         } catch let error as TransportError {
-            throw notConnected(frame, error)
+            throw notConnected(parts[0], error)
         }
-        traceSent(frame)
+        traceSent(parts)
     }
 
     /// Queues a CHANNEL_DATA frame whose payload is `dump`, an item encoded
@@ -110,12 +117,16 @@ final class GatewayCore: Sendable {
 
     /// Queues a frame at once, past the queue's bound.
     func sendNow(_ frame: [UInt8]) throws(GatewayError) {
+        try sendNow(parts: [frame])
+    }
+
+    func sendNow(parts: [[UInt8]]) throws(GatewayError) {
         do {
-            try connection.sendNow(frame)
+            try connection.sendNow(parts: parts)
         } catch {
-            throw notConnected(frame, error)
+            throw notConnected(parts[0], error)
         }
-        traceSent(frame)
+        traceSent(parts)
     }
 
     func send(_ type: MessageType, channelID: Int32 = 0, payload: [UInt8] = []) async throws {
@@ -132,10 +143,13 @@ final class GatewayCore: Sendable {
         return GatewayError(.notConnected(detail: "cannot send \(type): \(error)"), gatewayID: id)
     }
 
-    private func traceSent(_ frame: [UInt8]) {
-        guard tracer.isEnabled, let type = MessageType(rawValue: Int8(bitPattern: frame[0])) else { return }
+    private func traceSent(_ parts: [[UInt8]]) {
+        guard tracer.isEnabled, let frame = parts.first,
+            let type = MessageType(rawValue: Int8(bitPattern: frame[0]))
+        else { return }
         let channel = frame[1..<5].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        trace("sent \(type) channel=\(Int32(bitPattern: channel)) lendata=\(frame.count - Message.headerSize)")
+        let length = parts.reduce(0) { $0 + $1.count } - Message.headerSize
+        trace("sent \(type) channel=\(Int32(bitPattern: channel)) lendata=\(length)")
     }
 
     // MARK: - Channel table

@@ -51,7 +51,7 @@ extension GatewayCore {
                 .str("numexecuting"): .int(0),
                 .str("execmodel"): .str(execmodel),
             ])
-            if let frame = try? dataFrame(channelID: message.channelID, value: reply) { try? sendNow(frame) }
+            if let frame = try? dataFrame(channelID: message.channelID, value: reply) { try? sendNow(parts: frame) }
             try? sendNow(.channelClose, channelID: message.channelID)
         }
         return false

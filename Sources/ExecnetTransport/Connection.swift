@@ -114,7 +114,7 @@ package final class Connection: @unchecked Sendable {
             try checkWritable(state)
             let fits = state.queuedBytes == 0 || state.queuedBytes + total <= outboundLimit
             if state.roomWaiters.isEmpty && fits {
-                for part in parts { try accept(part, &state) }
+                try accept(parts, &state)
                 return nil
             }
             let waiter = Waiter<Void>()
@@ -126,9 +126,14 @@ package final class Connection: @unchecked Sendable {
 
     /// Queues `bytes` at once, past the bound; never waits.
     package func sendNow(_ bytes: [UInt8]) throws(TransportError) {
+        try sendNow(parts: [bytes])
+    }
+
+    /// Queues `parts` back to back at once, past the bound; never waits.
+    package func sendNow(parts: [[UInt8]]) throws(TransportError) {
         try state.withLock { state throws(TransportError) in
             try checkWritable(state)
-            try accept(bytes, &state)
+            try accept(parts, &state)
         }
     }
 
@@ -175,23 +180,36 @@ package final class Connection: @unchecked Sendable {
         }
     }
 
-    /// Under the lock: writes at once when nothing is queued ahead, queues
-    /// the rest.
-    private func accept(_ bytes: [UInt8], _ state: inout State) throws(TransportError) {
-        guard !bytes.isEmpty else { return }
-        tapWritten(bytes)
+    /// Under the lock: writes `parts` at once (one write, or one writev for
+    /// several) when nothing is queued ahead, and queues what is left.
+    private func accept(_ parts: [[UInt8]], _ state: inout State) throws(TransportError) {
+        let total = parts.reduce(0) { $0 + $1.count }
+        guard total > 0 else { return }
+        for part in parts where !part.isEmpty { tapWritten(part) }
         var written = 0
         let onIOThread = state.ioThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
         if state.backlog.isEmpty && state.held.isEmpty && !onIOThread {
-            written = try writeSome(bytes, from: 0, &state)
-            if written == bytes.count { return }
+            written = parts.count == 1
+                ? try writeSome(parts[0], from: 0, &state)
+                : try writeSome(parts: parts[...], &state)
+            if written == total { return }
         }
         let wasEmpty = state.backlog.isEmpty
         // A partial write happened only with an empty backlog: the rest is
         // kept in place, not copied.
-        state.backlog.append(bytes)
-        if written > 0 { state.backlogOffset = written }
-        state.queuedBytes += bytes.count - written
+        var skip = written
+        for part in parts where !part.isEmpty {
+            if skip >= part.count {
+                skip -= part.count
+                continue
+            }
+            state.backlog.append(part)
+            if skip > 0 {
+                state.backlogOffset = skip
+                skip = 0
+            }
+        }
+        state.queuedBytes += total - written
         if wasEmpty && !onIOThread { executor.wakeup.signal() }
     }
 
@@ -214,6 +232,26 @@ package final class Connection: @unchecked Sendable {
             state.writeFailure = failure
             throw failure
         }
+    }
+
+    /// One non-blocking writev of the parts (at most 16 of them); the
+    /// count written (0 when the pipe is full).
+    private func writeSome(parts: ArraySlice<[UInt8]>, _ state: inout State) throws(TransportError) -> Int {
+        var vectors: [iovec] = []
+        vectors.reserveCapacity(16)
+        let fd = transport.outputDescriptor
+        let n = withVectors(parts.prefix(16), &vectors) { vectors in
+            while true {
+                let n = writev(fd, vectors, Int32(vectors.count))
+                if n >= 0 || errno != EINTR { return n }
+            }
+        }
+        if n >= 0 { return n }
+        let code = errno
+        if code == EAGAIN || code == EWOULDBLOCK { return 0 }
+        let failure = TransportError(.broken, peer: transport.peerDescription, underlying: SystemError("writev", errno: code))
+        state.writeFailure = failure
+        throw failure
     }
 
     // MARK: - The I/O thread
@@ -329,30 +367,42 @@ package final class Connection: @unchecked Sendable {
     }
 
     /// Writes as much of the backlog as the peer takes: small frames are
-    /// gathered into one write, a large one is written from its own storage.
+    /// gathered into one buffer, large ones are written from their own
+    /// storage, all in one write or writev.
     private func flushBacklog() {
         while true {
-            let batch: (bytes: [UInt8], offset: Int)? = state.withLock { state in
+            let batch: (parts: [[UInt8]], offset: Int, count: Int)? = state.withLock { state in
                 guard !state.backlog.isEmpty, !state.outputClosed, state.writeFailure == nil else { return nil }
                 let first = state.backlog[0]
-                if first.count - state.backlogOffset >= 64 * 1024 || state.backlog.count == 1 {
-                    return (first, state.backlogOffset)
+                let offset = state.backlogOffset
+                if first.count - offset >= 64 * 1024 || state.backlog.count == 1 {
+                    return ([first], offset, first.count - offset)
                 }
                 var gathered: [UInt8] = []
                 gathered.reserveCapacity(256 * 1024)
-                gathered.append(contentsOf: first[state.backlogOffset...])
-                for chunk in state.backlog.dropFirst() {
-                    if gathered.count + chunk.count > 256 * 1024 { break }
+                gathered.append(contentsOf: first[offset...])
+                var rest = state.backlog.dropFirst()
+                while let chunk = rest.first, gathered.count + chunk.count <= 256 * 1024 {
                     gathered.append(contentsOf: chunk)
+                    rest = rest.dropFirst()
                 }
-                return (gathered, 0)
+                // A large frame right after the small ones goes in the same writev.
+                if let large = rest.first {
+                    return ([gathered, large], 0, gathered.count + large.count)
+                }
+                return ([gathered], 0, gathered.count)
             }
             guard let batch else { return }
             let fd = transport.outputDescriptor
             var n: Int
             repeat {
-                n = batch.bytes.withUnsafeBytes { raw in
-                    write(fd, raw.baseAddress! + batch.offset, raw.count - batch.offset)
+                if batch.parts.count == 1 {
+                    n = batch.parts[0].withUnsafeBytes { raw in
+                        write(fd, raw.baseAddress! + batch.offset, raw.count - batch.offset)
+                    }
+                } else {
+                    var vectors: [iovec] = []
+                    n = withVectors(batch.parts[...], &vectors) { writev(fd, $0, Int32($0.count)) }
                 }
             } while n < 0 && errno == EINTR
             let code = errno
@@ -372,7 +422,7 @@ package final class Connection: @unchecked Sendable {
                 }
                 consume(n, &state)
                 admitWaiters(&state)
-                return n < batch.bytes.count - batch.offset
+                return n < batch.count
             }
             if full { return }
         }
@@ -434,6 +484,16 @@ package final class Connection: @unchecked Sendable {
 public enum TapDirection: Sendable {
     case written
     case read
+}
+
+/// Runs `body` with an iovec for each part, every part's storage pinned
+/// for the call.
+private func withVectors<R>(_ parts: ArraySlice<[UInt8]>, _ vectors: inout [iovec], _ body: ([iovec]) -> R) -> R {
+    guard let first = parts.first else { return body(vectors) }
+    return first.withUnsafeBytes { raw in
+        vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress), iov_len: raw.count))
+        return withVectors(parts.dropFirst(), &vectors, body)
+    }
 }
 
 private func setNonBlocking(_ fd: Int32) {

@@ -35,7 +35,7 @@ public final class Channel: Sendable, AsyncSequence, Hashable, CustomStringConve
     /// the wait throws `CancellationError` with nothing queued.
     public func send(_ item: PyValue) async throws {
         if core.isClosed(record) { throw core.channelError(.closed, record) }
-        try await core.send(try core.dataFrame(channelID: id, value: item))
+        try await core.send(parts: try core.dataFrame(channelID: id, value: item))
     }
 
     /// Sends an item encoded beforehand (`DumpEncoder().encode`, holding no
@@ -64,7 +64,7 @@ public final class Channel: Sendable, AsyncSequence, Hashable, CustomStringConve
     /// which run on the gateway's I/O thread and must not wait for it.
     public func sendNow(_ item: PyValue) throws {
         if core.isClosed(record) { throw core.channelError(.closed, record) }
-        try core.sendNow(try core.dataFrame(channelID: id, value: item))
+        try core.sendNow(parts: try core.dataFrame(channelID: id, value: item))
     }
 
     /// The next item. Throws ``RemoteError`` when the remote code failed,

@@ -29,6 +29,25 @@ public struct DumpEncoder: Sendable {
         try writer.write(value)
         out.append(contentsOf: UnsafeRawBufferPointer(start: writer.sink.base, count: writer.sink.count))
     }
+
+    /// An internal dump as consecutive segments whose concatenation is what
+    /// ``encode(_:)`` returns, led by `prefix` zero bytes (room for a
+    /// caller's header). Every bytes (or Python 2 str) value of at least
+    /// `threshold` bytes is a segment of its own that shares the value's
+    /// storage: a megabyte payload is never copied on its way to a write.
+    public func encodeSegments(
+        _ value: PyValue, prefix: Int = 0, sharingAtLeast threshold: Int = 64 << 10
+    ) throws(DumpEncodingError) -> [[UInt8]] {
+        var writer = DumpWriter()
+        defer { writer.sink.deallocate() }
+        writer.shareThreshold = max(threshold, 1)
+        writer.sink.reserve(prefix)
+        (writer.sink.base).initializeMemory(as: UInt8.self, repeating: 0, count: prefix)
+        writer.sink.count = prefix
+        try writer.write(value)
+        writer.cutSegment()
+        return writer.segments
+    }
 }
 
 /// A growable byte buffer written through raw stores: one capacity check per
@@ -99,6 +118,16 @@ struct ByteSink {
 
 private struct DumpWriter {
     var sink = ByteSink()
+    /// encodeSegments only: bytes values this long are shared, not copied.
+    var shareThreshold = Int.max
+    var segments: [[UInt8]] = []
+
+    /// What the sink holds becomes the next segment.
+    mutating func cutSegment() {
+        guard sink.count > 0 else { return }
+        segments.append(Array(UnsafeRawBufferPointer(start: sink.base, count: sink.count)))
+        sink.count = 0
+    }
 
     enum Kind { case list, dict, tuple, set, frozenset }
 
@@ -207,6 +236,11 @@ private struct DumpWriter {
     mutating func byteArray(_ op: Opcode, _ bytes: [UInt8], typeName: String) throws(DumpEncodingError) {
         let count = try length(bytes.count, typeName: typeName)
         sink.opInt32(op, count)
+        if bytes.count >= shareThreshold {
+            cutSegment()
+            segments.append(bytes)
+            return
+        }
         bytes.withUnsafeBytes { sink.raw($0) }
     }
 

@@ -31,7 +31,9 @@ public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
 /// Cuts a byte stream into messages, whatever the chunking of the input (one
 /// byte at a time included). Memory grows with the bytes actually received,
 /// never with a declared length, and a declared length above the limit is
-/// refused as soon as its header is complete.
+/// refused as soon as its header is complete. A large payload (64 KiB or
+/// more) is received straight into its own storage, which is reserved up
+/// to its first MiB and grows with the bytes received beyond that.
 public struct FrameReader: Sendable {
     public struct Limits: Sendable {
         /// Largest payload accepted, in bytes. Default 1 GiB.
@@ -47,23 +49,49 @@ public struct FrameReader: Sendable {
     private var readIndex = 0
     private var streamOffset = 0
     private var failure: FrameError?
+    /// The large message being received, its payload filled as bytes come.
+    private var large: (type: MessageType, channelID: Int32, length: Int, payload: [UInt8])?
+
+    static let largePayload = 64 * 1024
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
     }
 
     /// Bytes received but not yet returned as part of a message.
-    public var bufferedByteCount: Int { buffer.count - readIndex }
+    public var bufferedByteCount: Int {
+        buffer.count - readIndex + (large.map { Message.headerSize + $0.payload.count } ?? 0)
+    }
 
     public mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        var rest = bytes[...]
+        if let wanted = largeBytesWanted {
+            let taken = rest.prefix(wanted)
+            large!.payload.append(contentsOf: taken)
+            rest = rest[taken.endIndex...]
+        }
+        guard !rest.isEmpty else { return }
         compact()
-        buffer.append(contentsOf: bytes)
+        buffer.append(contentsOf: rest)
     }
 
     /// The same for raw memory, copied in one go (the reader's hot path).
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        var rest = bytes
+        if let wanted = largeBytesWanted {
+            let taken = min(wanted, rest.count)
+            large!.payload.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[0..<taken]).bindMemory(to: UInt8.self))
+            rest = UnsafeRawBufferPointer(rebasing: rest[taken...])
+        }
+        guard !rest.isEmpty else { return }
         compact()
-        buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
+        buffer.append(contentsOf: rest.bindMemory(to: UInt8.self))
+    }
+
+    /// How many more bytes the large message in progress needs, if any.
+    private var largeBytesWanted: Int? {
+        guard let large, large.payload.count < large.length else { return nil }
+        return large.length - large.payload.count
     }
 
     private mutating func compact() {
@@ -76,7 +104,13 @@ public struct FrameReader: Sendable {
     /// The next complete message, or nil until more bytes arrive.
     public mutating func next() throws(FrameError) -> Message? {
         if let failure { throw failure }
-        guard bufferedByteCount >= Message.headerSize else { return nil }
+        if let pending = large {
+            guard pending.payload.count == pending.length else { return nil }
+            large = nil
+            streamOffset += Message.headerSize + pending.length
+            return Message(pending.type, channelID: pending.channelID, payload: pending.payload)
+        }
+        guard buffer.count - readIndex >= Message.headerSize else { return nil }
         let header = buffer[readIndex..<readIndex + Message.headerSize]
         let rawType = Int8(bitPattern: header[header.startIndex])
         let channel = Int32(bitPattern: bigEndianUInt32(header.dropFirst(1)))
@@ -89,8 +123,17 @@ public struct FrameReader: Sendable {
             throw fail(.payloadTooLarge(length: Int(length), limit: limits.maxPayloadSize))
         }
         let total = Message.headerSize + Int(length)
-        guard bufferedByteCount >= total else { return nil }
         let payloadStart = readIndex + Message.headerSize
+        guard buffer.count - readIndex >= total else {
+            if Int(length) >= Self.largePayload {
+                var payload: [UInt8] = []
+                payload.reserveCapacity(min(Int(length), 1 << 20))
+                payload.append(contentsOf: buffer[payloadStart...])
+                large = (type, channel, Int(length), payload)
+                readIndex = buffer.count
+            }
+            return nil
+        }
         let message = Message(type, channelID: channel, payload: Array(buffer[payloadStart..<readIndex + total]))
         readIndex += total
         streamOffset += total

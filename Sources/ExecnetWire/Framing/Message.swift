@@ -72,13 +72,15 @@ public struct Message: Sendable, Equatable {
 
     /// Overwrites the header at the start of `frame`, whose payload follows
     /// it: for encoders that write the payload first, after a placeholder.
+    /// `payloadLength` is for a payload that goes on past `frame` (in
+    /// further segments); by default the payload is the rest of `frame`.
     public static func writeHeader(
-        _ type: MessageType, channelID: Int32, into frame: inout [UInt8]
+        _ type: MessageType, channelID: Int32, payloadLength: Int? = nil, into frame: inout [UInt8]
     ) throws(FrameError) {
         precondition(frame.count >= headerSize)
         var header: [UInt8] = []
         header.reserveCapacity(headerSize)
-        try appendHeader(type, channelID: channelID, payloadLength: frame.count - headerSize, to: &header)
+        try appendHeader(type, channelID: channelID, payloadLength: payloadLength ?? frame.count - headerSize, to: &header)
         frame.withUnsafeMutableBufferPointer { out in
             for index in 0..<headerSize { out[index] = header[index] }
         }
