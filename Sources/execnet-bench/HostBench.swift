@@ -24,7 +24,7 @@ let hostUsage = """
       --only NAME          run only this workload (startup, startup.matching,
                            roundtrip, roundtrip.pool, pipelined, bulk, floor
                            (floor.roundtrip and floor.pipelined), channels64,
-                           fanout, fanout64); repeatable
+                           floor.channels64, fanout, fanout64); repeatable
       --json               one JSON object on stdout instead of text
     """
 
@@ -44,7 +44,7 @@ struct HostOptions {
 
     static let workloads = [
         "startup", "startup.matching", "roundtrip", "roundtrip.pool", "pipelined", "bulk", "floor", "channels64",
-        "fanout", "fanout64",
+        "floor.channels64", "fanout", "fanout64",
     ]
 
     func runs(_ workload: String) -> Bool { only.isEmpty || only.contains(workload) }
@@ -213,8 +213,10 @@ func hostBench(_ options: HostOptions) async throws -> HostReport {
         }
         if options.runs("bulk") {
             let payload = PyValue.bytes((0..<options.bulkBytes).map { UInt8(truncatingIfNeeded: $0) })
-            workloads["bulk"] = try await echoWorkload(gateway, reps: options.reps) { channel in
-                try await bulk(channel, payload: payload, size: options.bulkBytes, echoes: options.bulkEchoes)
+            workloads["bulk"] = try await withTaskExecutorPreference(gateway.executor) {
+                try await echoWorkload(gateway, reps: options.reps) { channel in
+                    try await bulk(channel, payload: payload, size: options.bulkBytes, echoes: options.bulkEchoes)
+                }
             }
         }
         if options.runs("channels64") {
@@ -232,6 +234,16 @@ func hostBench(_ options: HostOptions) async throws -> HostReport {
             for _ in 0..<options.reps { seconds.append(try run(frames).seconds) }
             workloads[name] = HostTiming(warmup_s: warmup, seconds: seconds, cpu_s: processCPUSeconds() - cpu)
         }
+        floor.close()
+        _ = try await floor.process.waitForExit()
+    }
+    if options.runs("floor.channels64") {
+        let floor = try FloorChannels(python: options.python, base: base, channels: 64)
+        let warmup = try floor.run(items: 2000).seconds
+        var seconds: [Double] = []
+        let cpu = processCPUSeconds()
+        for _ in 0..<options.reps { seconds.append(try floor.run(items: 2000).seconds) }
+        workloads["floor.channels64"] = HostTiming(warmup_s: warmup, seconds: seconds, cpu_s: processCPUSeconds() - cpu)
         floor.close()
         _ = try await floor.process.waitForExit()
     }
