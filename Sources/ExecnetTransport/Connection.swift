@@ -22,7 +22,9 @@ package enum ConnectionEnd: Sendable {
 ///
 /// Writing: bytes are queued in order. While nothing is queued, a sender
 /// writes straight to the (non-blocking) descriptor, so a lone frame goes
-/// out at once with no thread hop; what the pipe does not take is queued
+/// out at once with no thread hop (unless the I/O thread is handing out a
+/// chunk's messages: then it goes with the flush that ends the chunk,
+/// together with the other replies that chunk woke); what the pipe does not take is queued
 /// and written by the I/O thread when the peer drains it, many frames per
 /// write. The queue is bounded in bytes: ``send(_:)`` suspends while it is
 /// full; ``sendNow(_:)`` never waits (for synchronous callers such as
@@ -59,6 +61,9 @@ package final class Connection: @unchecked Sendable {
         /// jobs and callbacks) are gathered and written when the job or the
         /// chunk it is handling is done.
         var ioThread: pthread_t?
+        /// The I/O thread is handing a chunk's messages out: what senders
+        /// queue meanwhile goes out with its flush, many frames per write.
+        var dispatching = false
     }
 
     package init(
@@ -188,7 +193,7 @@ package final class Connection: @unchecked Sendable {
         for part in parts where !part.isEmpty { tapWritten(part) }
         var written = 0
         let onIOThread = state.ioThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
-        if state.backlog.isEmpty && state.held.isEmpty && !onIOThread {
+        if state.backlog.isEmpty && state.held.isEmpty && !onIOThread && !state.dispatching {
             written = parts.count == 1
                 ? try writeSome(parts[0], from: 0, &state)
                 : try writeSome(parts: parts[...], &state)
@@ -210,7 +215,7 @@ package final class Connection: @unchecked Sendable {
             }
         }
         state.queuedBytes += total - written
-        if wasEmpty && !onIOThread { executor.wakeup.signal() }
+        if wasEmpty && !onIOThread && !state.dispatching { executor.wakeup.signal() }
     }
 
     private func tapWritten(_ bytes: [UInt8]) {
@@ -308,7 +313,9 @@ package final class Connection: @unchecked Sendable {
                     case .bytes(let count):
                         let received = UnsafeRawBufferPointer(rebasing: chunk[0..<count])
                         tap?(.read, received)
+                        state.withLock { $0.dispatching = true }
                         onBytes(received)
+                        state.withLock { $0.dispatching = false }
                         flushBacklog()
                     case .nothing:
                         if peerExited { return .endOfStream }
