@@ -238,11 +238,11 @@ func hostBench(_ options: HostOptions) async throws -> HostReport {
         _ = try await floor.process.waitForExit()
     }
     if options.runs("floor.channels64") {
-        let floor = try FloorChannels(python: options.python, base: base, channels: 64)
-        let warmup = try floor.run(items: 2000).seconds
+        let floor = try FloorHost(python: options.python, base: base, channels: 64)
+        let warmup = try floor.waves(channels: 64, rounds: 2000).seconds
         var seconds: [Double] = []
         let cpu = processCPUSeconds()
-        for _ in 0..<options.reps { seconds.append(try floor.run(items: 2000).seconds) }
+        for _ in 0..<options.reps { seconds.append(try floor.waves(channels: 64, rounds: 2000).seconds) }
         workloads["floor.channels64"] = HostTiming(warmup_s: warmup, seconds: seconds, cpu_s: processCPUSeconds() - cpu)
         floor.close()
         _ = try await floor.process.waitForExit()
