@@ -8,29 +8,31 @@ import Dispatch
 ///
 /// Register the waiter where events will find it, then call ``wait(timeout:onTimeout:)``;
 /// an event arriving in between is kept.
-package final class Waiter<Value: Sendable>: @unchecked Sendable {
+///
+/// Public, not `package`, for the same reason as ``Locked``.
+public final class Waiter<Value: Sendable>: @unchecked Sendable {
     @usableFromInline
     enum State {
         case pending
-        case suspended(CheckedContinuation<Value, any Error>)
+        case suspended(UnsafeContinuation<Value, any Error>)
         case ended(Result<Value, any Error>?)
     }
 
     @usableFromInline let state: Locked<State>
 
     @inlinable
-    package init() { state = Locked(State.pending) }
+    public init() { state = Locked(State.pending) }
 
     /// Whether the wait has ended (by an event, a timeout or cancellation).
     @inlinable
-    package var hasEnded: Bool {
+    public var hasEnded: Bool {
         state.withLock { if case .ended = $0 { return true } else { return false } }
     }
 
     /// Ends the wait with `result`; false when it had ended already.
     @inlinable @discardableResult
-    package func resume(_ result: Result<Value, any Error>) -> Bool {
-        let continuation: CheckedContinuation<Value, any Error>?? = state.withLock { state in
+    public func resume(_ result: Result<Value, any Error>) -> Bool {
+        let continuation: UnsafeContinuation<Value, any Error>?? = state.withLock { state in
             switch state {
             case .pending:
                 state = .ended(result)
@@ -48,19 +50,19 @@ package final class Waiter<Value: Sendable>: @unchecked Sendable {
     }
 
     @inlinable @discardableResult
-    package func resume(returning value: Value) -> Bool { resume(.success(value)) }
+    public func resume(returning value: Value) -> Bool { resume(.success(value)) }
 
     @inlinable @discardableResult
-    package func resume(throwing error: any Error) -> Bool { resume(.failure(error)) }
+    public func resume(throwing error: any Error) -> Bool { resume(.failure(error)) }
 
     /// Suspends until the wait ends. Throws `CancellationError` when the
     /// task is cancelled first, and `onTimeout()` when `timeout` passes first.
     @inlinable
-    package func wait(
+    public func wait(
         timeout: Duration? = nil, onTimeout: @escaping @Sendable () -> any Error = { WaitTimedOut() }
     ) async throws -> Value {
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Value, any Error>) in
                 let early: Result<Value, any Error>? = state.withLock { state in
                     switch state {
                     case .pending:
@@ -74,7 +76,8 @@ package final class Waiter<Value: Sendable>: @unchecked Sendable {
                 }
                 if let early { return continuation.resume(with: early) }
                 if let timeout {
-                    DispatchQueue.global().asyncAfter(deadline: .now() + timeout.seconds) { [weak self] in
+                    let (seconds, attoseconds) = timeout.components
+                    DispatchQueue.global().asyncAfter(deadline: .now() + Double(seconds) + Double(attoseconds) / 1e18) { [weak self] in
                         self?.resume(.failure(onTimeout()))
                     }
                 }
@@ -86,8 +89,8 @@ package final class Waiter<Value: Sendable>: @unchecked Sendable {
 }
 
 /// What ``Waiter/wait(timeout:onTimeout:)`` throws by default at its timeout.
-package struct WaitTimedOut: Error {
-    @inlinable package init() {}
+public struct WaitTimedOut: Error {
+    @inlinable public init() {}
 }
 
 extension Duration {
