@@ -438,17 +438,21 @@ package final class Connection: @unchecked Sendable {
     private func consume(_ written: Int, _ state: inout State) {
         var remaining = written
         state.queuedBytes -= written
+        // Whole frames written are dropped in one removal: one at a time,
+        // each would shift the rest of a backlog of thousands.
+        var done = 0
         while remaining > 0 {
-            let available = state.backlog[0].count - state.backlogOffset
+            let available = state.backlog[done].count - state.backlogOffset
             if remaining >= available {
                 remaining -= available
-                state.backlog.removeFirst()
+                done += 1
                 state.backlogOffset = 0
             } else {
                 state.backlogOffset += remaining
                 remaining = 0
             }
         }
+        state.backlog.removeFirst(done)
     }
 
     /// Under the lock: lets waiting senders in, in order, while there is room.
