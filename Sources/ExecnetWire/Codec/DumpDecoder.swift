@@ -56,7 +56,7 @@ public struct DumpDecoder: Sendable {
 private struct LoadMachine {
     let bytes: UnsafeRawBufferPointer
     let options: DecodingOptions
-    let stack = LoadStack()
+    let stack: LoadStack
     var offset = 0
     var opcodeOffset = 0
     var opcode: Opcode?
@@ -66,6 +66,8 @@ private struct LoadMachine {
     init(bytes: UnsafeRawBufferPointer, options: DecodingOptions) {
         self.bytes = bytes
         self.options = options
+        // Each entry takes at least one opcode byte: a small dump needs a small stack.
+        stack = LoadStack(capacity: min(64, max(2, bytes.count)))
         listSlotsLeft = options.limits.maxListSlots + bytes.count
         shortTexts = bytes.count >= 8192 ? ShortTextCache() : nil
     }
