@@ -59,11 +59,14 @@ package final class Connection: @unchecked Sendable {
         var ended = false
         /// The I/O thread, once started: bytes it queues (from executor
         /// jobs and callbacks) are gathered and written when the job or the
-        /// chunk it is handling is done.
+        /// chunk it is handling is done (a lone job's first frame excepted).
         var ioThread: pthread_t?
         /// The I/O thread is handing a chunk's messages out: what senders
         /// queue meanwhile goes out with its flush, many frames per write.
         var dispatching = false
+        /// The I/O thread runs a lone job, which may write its first frame
+        /// at once: a reply leaves before the job goes on to its next wait.
+        var loneJobMayWrite = false
     }
 
     package init(
@@ -193,7 +196,8 @@ package final class Connection: @unchecked Sendable {
         for part in parts where !part.isEmpty { tapWritten(part) }
         var written = 0
         let onIOThread = state.ioThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
-        if state.backlog.isEmpty && state.held.isEmpty && !onIOThread && !state.dispatching {
+        if state.backlog.isEmpty && state.held.isEmpty && !state.dispatching && (!onIOThread || state.loneJobMayWrite) {
+            if onIOThread { state.loneJobMayWrite = false }
             written = parts.count == 1
                 ? try writeSome(parts[0], from: 0, &state)
                 : try writeSome(parts: parts[...], &state)
@@ -267,7 +271,13 @@ package final class Connection: @unchecked Sendable {
         let wakeup = executor.wakeup
         var fds = [pollfd](repeating: pollfd(), count: 3)
         while true {
-            if executor.runPending() { flushBacklog() }
+            let batch = executor.takePending()
+            if !batch.isEmpty {
+                if batch.count == 1 { state.withLock { $0.loneJobMayWrite = true } }
+                executor.run(batch)
+                if batch.count == 1 { state.withLock { $0.loneJobMayWrite = false } }
+                flushBacklog()
+            }
             wakeup.prepareToSleep()
             let plan = state.withLock { state in nextPlan(&state) }
             if executor.hasPending { wakeup.awake(); continue }

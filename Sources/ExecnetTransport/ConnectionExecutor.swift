@@ -25,14 +25,16 @@ public final class ConnectionExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    /// Runs every job queued so far; true when there were any.
-    func runPending() -> Bool {
-        let pending = jobs.withLock { jobs in
+    /// Takes every job queued so far, to be run with ``run(_:)``.
+    func takePending() -> [UnownedJob] {
+        jobs.withLock { jobs in
             defer { jobs.queue.removeAll(keepingCapacity: true) }
             return jobs.queue
         }
-        for job in pending { job.runSynchronously(on: asUnownedTaskExecutor()) }
-        return !pending.isEmpty
+    }
+
+    func run(_ batch: [UnownedJob]) {
+        for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
     }
 
     var hasPending: Bool { jobs.withLock { !$0.queue.isEmpty } }
