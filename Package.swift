@@ -17,7 +17,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "ExecnetWire"),
-        .target(name: "ExecnetTransport"),
+        // epoll for the transports' I/O thread (Glibc's module lacks it).
+        .target(name: "CExecnetSystem"),
+        .target(name: "ExecnetTransport", dependencies: ["CExecnetSystem"]),
         .target(name: "ExecnetGateway", dependencies: ["ExecnetWire", "ExecnetTransport"]),
         .target(name: "Execnet", dependencies: ["ExecnetGateway", "ExecnetWire", "ExecnetTransport"]),
         .target(name: "ExecnetConformance", dependencies: ["ExecnetWire", "Execnet"]),

@@ -269,7 +269,13 @@ package final class Connection: @unchecked Sendable {
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
         defer { chunk.deallocate() }
         let wakeup = executor.wakeup
-        var fds = [pollfd](repeating: pollfd(), count: 3)
+        let poller: IOPoller
+        do {
+            poller = try IOPoller(
+                wakeup: wakeup.descriptor, input: transport.inputDescriptor, output: transport.outputDescriptor)
+        } catch {
+            return .failed(TransportError(.broken, peer: transport.peerDescription, underlying: error))
+        }
         while true {
             let batch = executor.takePending()
             if !batch.isEmpty {
@@ -287,38 +293,21 @@ package final class Connection: @unchecked Sendable {
                 return .aborted(reason)
             case .closeOutput:
                 wakeup.awake()
+                poller.forgetOutput()
                 transport.closeOutput()
                 continue
             case .poll(let wantWrite, let timeout):
-                let input = transport.inputDescriptor
-                let output = transport.outputDescriptor
-                var count = 0
-                fds[count] = pollfd(fd: wakeup.descriptor, events: Int16(POLLIN), revents: 0)
-                count += 1
-                fds[count] = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
-                let inputSlot = count
-                count += 1
-                var outputSlot = -1
-                if wantWrite {
-                    if output == input {
-                        fds[inputSlot].events |= Int16(POLLOUT)
-                        outputSlot = inputSlot
-                    } else {
-                        fds[count] = pollfd(fd: output, events: Int16(POLLOUT), revents: 0)
-                        outputSlot = count
-                        count += 1
-                    }
+                let ready: IOReadiness
+                do {
+                    ready = try poller.wait(wantWrite: wantWrite, timeout: timeout)
+                } catch {
+                    wakeup.awake()
+                    return .failed(TransportError(.broken, peer: transport.peerDescription, underlying: error))
                 }
-                let ready = poll(&fds, nfds_t(count), timeout)
                 wakeup.awake()
-                if ready < 0 && errno != EINTR {
-                    return .failed(TransportError(.broken, peer: transport.peerDescription, underlying: SystemError("poll", errno: errno)))
-                }
-                if outputSlot >= 0 && fds[outputSlot].revents & Int16(POLLOUT | POLLERR | POLLHUP) != 0 {
-                    flushBacklog()
-                }
+                if ready.output { flushBacklog() }
                 let peerExited = state.withLock { $0.peerExited }
-                if fds[inputSlot].revents != 0 || peerExited {
+                if ready.input || peerExited {
                     switch readChunk(chunk) {
                     case .bytes(let count):
                         let received = UnsafeRawBufferPointer(rebasing: chunk[0..<count])
