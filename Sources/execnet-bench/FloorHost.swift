@@ -114,3 +114,28 @@ final class FloorHost {
         }
     }
 }
+
+/// The timed runs of one floor workload, taken one at a time (between the
+/// Swift host's runs of the same workload, or on their own).
+final class FloorRuns {
+    let name: String
+    private let run: () throws -> Duration
+    private var warmup = 0.0
+    private var seconds: [Double] = []
+    private var cpu = 0.0
+
+    init(name: String, _ run: @escaping () throws -> Duration) {
+        self.name = name
+        self.run = run
+    }
+
+    func warmUp() throws { warmup = try run().seconds }
+
+    func once() throws {
+        let before = processCPUSeconds()
+        seconds.append(try run().seconds)
+        cpu += processCPUSeconds() - before
+    }
+
+    var timing: HostTiming { HostTiming(warmup_s: warmup, seconds: seconds, cpu_s: cpu) }
+}

@@ -185,6 +185,16 @@ func hostBench(_ options: HostOptions) async throws -> HostReport {
         workloads["startup.matching"] = try await startup(
             spec: spec, options: GatewayOptions(), runs: options.startupRuns, prelude: prelude)
     }
+    // The floor's runs alternate with the Swift host's runs of the same
+    // workload (when both run), so that a drift in the machine's speed
+    // weighs on both alike: minutes apart, this machine's round trip moved
+    // by 20%.
+    let floor = options.runs("floor") ? try FloorHost(python: options.python, base: base) : nil
+    let frames = floor == nil ? [] : try FloorHost.frames(count: options.count)
+    func alongside(_ name: String, _ run: @escaping (FloorHost) -> ([[UInt8]]) throws -> Duration) -> FloorRuns? {
+        guard let floor else { return nil }
+        return FloorRuns(name: name) { try run(floor)(frames) }
+    }
     let streaming = ["roundtrip", "roundtrip.pool", "pipelined", "bulk", "channels64"].filter(options.runs)
     if !streaming.isEmpty {
         let group = Group(options: exact)
@@ -193,11 +203,13 @@ func hostBench(_ options: HostOptions) async throws -> HostReport {
         if options.runs("roundtrip") {
             // On the gateway's own executor: each echo resumes the loop on
             // the thread that read it (see Gateway.executor).
+            let floorRuns = alongside("floor.roundtrip", FloorHost.roundtrip)
             workloads["roundtrip"] = try await withTaskExecutorPreference(gateway.executor) {
-                try await echoWorkload(gateway, reps: options.reps) { channel in
+                try await echoWorkload(gateway, reps: options.reps, alongside: floorRuns) { channel in
                     try await roundtrip(channel, count: options.count)
                 }
             }
+            if let floorRuns { workloads["floor.roundtrip"] = floorRuns.timing }
         }
         if options.runs("roundtrip.pool") {
             workloads["roundtrip.pool"] = try await echoWorkload(gateway, reps: options.reps) { channel in
@@ -205,11 +217,13 @@ func hostBench(_ options: HostOptions) async throws -> HostReport {
             }
         }
         if options.runs("pipelined") {
+            let floorRuns = alongside("floor.pipelined", FloorHost.pipelined)
             workloads["pipelined"] = try await withTaskExecutorPreference(gateway.executor) {
-                try await echoWorkload(gateway, reps: options.reps) { channel in
+                try await echoWorkload(gateway, reps: options.reps, alongside: floorRuns) { channel in
                     try await pipelined(channel, count: options.count)
                 }
             }
+            if let floorRuns { workloads["floor.pipelined"] = floorRuns.timing }
         }
         if options.runs("bulk") {
             let payload = PyValue.bytes((0..<options.bulkBytes).map { UInt8(truncatingIfNeeded: $0) })
@@ -224,15 +238,14 @@ func hostBench(_ options: HostOptions) async throws -> HostReport {
         }
         await group.terminate(timeout: .seconds(10))
     }
-    if options.runs("floor") {
-        let floor = try FloorHost(python: options.python, base: base)
-        let frames = try FloorHost.frames(count: options.count)
-        for (name, run) in [("floor.roundtrip", floor.roundtrip), ("floor.pipelined", floor.pipelined)] {
-            let warmup = try run(frames).seconds
-            var seconds: [Double] = []
-            let cpu = processCPUSeconds()
-            for _ in 0..<options.reps { seconds.append(try run(frames).seconds) }
-            workloads[name] = HostTiming(warmup_s: warmup, seconds: seconds, cpu_s: processCPUSeconds() - cpu)
+    if let floor {
+        // The floor's workloads whose Swift counterpart did not run.
+        for (name, run) in [("floor.roundtrip", floor.roundtrip), ("floor.pipelined", floor.pipelined)]
+        where workloads[name] == nil {
+            let runs = FloorRuns(name: name) { try run(frames) }
+            try runs.warmUp()
+            for _ in 0..<options.reps { try runs.once() }
+            workloads[name] = runs.timing
         }
         floor.close()
         _ = try await floor.process.waitForExit()
@@ -315,14 +328,19 @@ func startup(spec: String, options: GatewayOptions, runs: Int, prelude: [String]
 
 /// One echo channel on `gateway` for a warm-up run and `reps` timed runs.
 func echoWorkload(
-    _ gateway: Gateway, reps: Int, _ run: (Channel) async throws -> Duration
+    _ gateway: Gateway, reps: Int, alongside floor: FloorRuns? = nil, _ run: (Channel) async throws -> Duration
 ) async throws -> HostTiming {
     let channel = try await gateway.remoteExec(echoSource)
     let warmup = try await run(channel).seconds
+    try floor?.warmUp()
     var seconds: [Double] = []
-    let cpu = processCPUSeconds()
-    for _ in 0..<reps { seconds.append(try await run(channel).seconds) }
-    let used = processCPUSeconds() - cpu
+    var used = 0.0
+    for _ in 0..<reps {
+        let cpu = processCPUSeconds()
+        seconds.append(try await run(channel).seconds)
+        used += processCPUSeconds() - cpu
+        try floor?.once()
+    }
     try channel.close()
     try await channel.waitClose(timeout: .seconds(10))
     return HostTiming(warmup_s: warmup, seconds: seconds, cpu_s: used)
