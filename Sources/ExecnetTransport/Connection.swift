@@ -198,9 +198,7 @@ package final class Connection: @unchecked Sendable {
         let onIOThread = state.ioThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
         if state.backlog.isEmpty && state.held.isEmpty && !state.dispatching && (!onIOThread || state.loneJobMayWrite) {
             if onIOThread { state.loneJobMayWrite = false }
-            written = parts.count == 1
-                ? try writeSome(parts[0], from: 0, &state)
-                : try writeSome(parts: parts[...], &state)
+            written = try writeSome(parts[...], &state)
             if written == total { return }
         }
         let wasEmpty = state.backlog.isEmpty
@@ -226,41 +224,38 @@ package final class Connection: @unchecked Sendable {
         if let tap { bytes.withUnsafeBytes { tap(.written, $0) } }
     }
 
-    /// One non-blocking write; the count written (0 when the pipe is full).
-    private func writeSome(_ bytes: [UInt8], from offset: Int, _ state: inout State) throws(TransportError) -> Int {
-        let fd = transport.outputDescriptor
-        while true {
-            let n = bytes.withUnsafeBytes { raw in
-                write(fd, raw.baseAddress! + offset, raw.count - offset)
-            }
-            if n >= 0 { return n }
-            let code = errno
-            if code == EINTR { continue }
-            if code == EAGAIN || code == EWOULDBLOCK { return 0 }
-            let failure = TransportError(.broken, peer: transport.peerDescription, underlying: SystemError("write", errno: code))
-            state.writeFailure = failure
-            throw failure
-        }
-    }
-
-    /// One non-blocking writev of the parts (at most 16 of them); the
-    /// count written (0 when the pipe is full).
-    private func writeSome(parts: ArraySlice<[UInt8]>, _ state: inout State) throws(TransportError) -> Int {
-        var vectors: [iovec] = []
-        vectors.reserveCapacity(16)
-        let fd = transport.outputDescriptor
-        let n = withVectors(parts.prefix(16), &vectors) { vectors in
-            while true {
-                let n = writev(fd, vectors, Int32(vectors.count))
-                if n >= 0 || errno != EINTR { return n }
-            }
-        }
+    /// One non-blocking write of `parts` (at most 16 of them) under the
+    /// lock; the count written (0 when the pipe is full). A failure is kept
+    /// for every later send.
+    private func writeSome(_ parts: ArraySlice<[UInt8]>, _ state: inout State) throws(TransportError) -> Int {
+        let n = writeOnce(parts, skipping: 0)
         if n >= 0 { return n }
         let code = errno
         if code == EAGAIN || code == EWOULDBLOCK { return 0 }
-        let failure = TransportError(.broken, peer: transport.peerDescription, underlying: SystemError("writev", errno: code))
+        let failure = TransportError(.broken, peer: transport.peerDescription, underlying: SystemError("write", errno: code))
         state.writeFailure = failure
         throw failure
+    }
+
+    /// One write (one part, past its first `offset` bytes) or writev
+    /// (several, at most 16, whole), retried on EINTR; as write(2) returns,
+    /// with errno set on failure.
+    private func writeOnce(_ parts: ArraySlice<[UInt8]>, skipping offset: Int) -> Int {
+        precondition(offset == 0 || parts.count == 1, "only a lone part is written from an offset")
+        let fd = transport.outputDescriptor
+        while true {
+            let n: Int
+            if parts.count == 1 {
+                n = parts[parts.startIndex].withUnsafeBytes { raw in
+                    write(fd, raw.baseAddress! + offset, raw.count - offset)
+                }
+            } else {
+                var vectors: [iovec] = []
+                vectors.reserveCapacity(16)
+                n = withVectors(parts.prefix(16), &vectors) { writev(fd, $0, Int32($0.count)) }
+            }
+            if n >= 0 || errno != EINTR { return n }
+        }
     }
 
     // MARK: - The I/O thread
@@ -399,18 +394,7 @@ package final class Connection: @unchecked Sendable {
                 return ([gathered], 0, gathered.count)
             }
             guard let batch else { return }
-            let fd = transport.outputDescriptor
-            var n: Int
-            repeat {
-                if batch.parts.count == 1 {
-                    n = batch.parts[0].withUnsafeBytes { raw in
-                        write(fd, raw.baseAddress! + batch.offset, raw.count - batch.offset)
-                    }
-                } else {
-                    var vectors: [iovec] = []
-                    n = withVectors(batch.parts[...], &vectors) { writev(fd, $0, Int32($0.count)) }
-                }
-            } while n < 0 && errno == EINTR
+            let n = writeOnce(batch.parts[...], skipping: batch.offset)
             let code = errno
             let full = state.withLock { state -> Bool in
                 if n < 0 {
