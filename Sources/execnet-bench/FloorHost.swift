@@ -118,14 +118,12 @@ final class FloorHost {
 /// The timed runs of one floor workload, taken one at a time (between the
 /// Swift host's runs of the same workload, or on their own).
 final class FloorRuns {
-    let name: String
     private let run: () throws -> Duration
     private var warmup = 0.0
     private var seconds: [Double] = []
     private var cpu = 0.0
 
-    init(name: String, _ run: @escaping () throws -> Duration) {
-        self.name = name
+    init(_ run: @escaping () throws -> Duration) {
         self.run = run
     }
 

@@ -191,9 +191,11 @@ func hostBench(_ options: HostOptions) async throws -> HostReport {
     // by 20%.
     let floor = options.runs("floor") ? try FloorHost(python: options.python, base: base) : nil
     let frames = floor == nil ? [] : try FloorHost.frames(count: options.count)
-    func alongside(_ name: String, _ run: @escaping (FloorHost) -> ([[UInt8]]) throws -> Duration) -> FloorRuns? {
+    // A floor run blocks the thread it is on (the gateway's, under its
+    // executor preference); the gateway is idle meanwhile.
+    func alongside(_ run: @escaping (FloorHost) -> ([[UInt8]]) throws -> Duration) -> FloorRuns? {
         guard let floor else { return nil }
-        return FloorRuns(name: name) { try run(floor)(frames) }
+        return FloorRuns { try run(floor)(frames) }
     }
     let streaming = ["roundtrip", "roundtrip.pool", "pipelined", "bulk", "channels64"].filter(options.runs)
     if !streaming.isEmpty {
@@ -203,7 +205,7 @@ func hostBench(_ options: HostOptions) async throws -> HostReport {
         if options.runs("roundtrip") {
             // On the gateway's own executor: each echo resumes the loop on
             // the thread that read it (see Gateway.executor).
-            let floorRuns = alongside("floor.roundtrip", FloorHost.roundtrip)
+            let floorRuns = alongside(FloorHost.roundtrip)
             workloads["roundtrip"] = try await withTaskExecutorPreference(gateway.executor) {
                 try await echoWorkload(gateway, reps: options.reps, alongside: floorRuns) { channel in
                     try await roundtrip(channel, count: options.count)
@@ -217,7 +219,7 @@ func hostBench(_ options: HostOptions) async throws -> HostReport {
             }
         }
         if options.runs("pipelined") {
-            let floorRuns = alongside("floor.pipelined", FloorHost.pipelined)
+            let floorRuns = alongside(FloorHost.pipelined)
             workloads["pipelined"] = try await withTaskExecutorPreference(gateway.executor) {
                 try await echoWorkload(gateway, reps: options.reps, alongside: floorRuns) { channel in
                     try await pipelined(channel, count: options.count)
@@ -242,7 +244,7 @@ func hostBench(_ options: HostOptions) async throws -> HostReport {
         // The floor's workloads whose Swift counterpart did not run.
         for (name, run) in [("floor.roundtrip", floor.roundtrip), ("floor.pipelined", floor.pipelined)]
         where workloads[name] == nil {
-            let runs = FloorRuns(name: name) { try run(frames) }
+            let runs = FloorRuns { try run(frames) }
             try runs.warmUp()
             for _ in 0..<options.reps { try runs.once() }
             workloads[name] = runs.timing
