@@ -1,5 +1,5 @@
 import Testing
-import ExecnetWire
+@testable import ExecnetWire
 
 /// Large payloads take their own paths: the encoder hands big bytes values
 /// over as segments of their own, and the frame reader receives a large
@@ -34,6 +34,15 @@ struct LargePayloadTests {
         #expect(segments.filter { $0 == Self.big }.count == 2)
         let small = try DumpEncoder().encodeSegments(.bytes(Array(Self.big.prefix(100))))
         #expect(small.count == 1)
+    }
+
+    /// The segment is the value's own storage, not a copy of it.
+    @Test func aBigBytesSegmentSharesTheValuesStorage() throws {
+        let value = Self.big
+        let segments = try DumpEncoder().encodeSegments(.list(["x", .bytes(value)]))
+        let original = value.withUnsafeBufferPointer { $0.baseAddress }
+        let shared = segments.filter { segment in segment.withUnsafeBufferPointer { $0.baseAddress } == original }
+        #expect(shared.count == 1)
     }
 
     var messages: [Message] {
@@ -81,5 +90,12 @@ struct LargePayloadTests {
         reader.append([4, 0, 0, 0, 1, 0x40, 0, 0, 0, 1, 2, 3])
         #expect(try reader.next() == nil)
         #expect(reader.bufferedByteCount == 12)
+        // Reserved ahead: at most its first MiB (and what the allocator rounds to).
+        let reserved = try #require(reader.largePayloadCapacity)
+        #expect(reserved >= 3 && reserved <= (1 << 20) + 4096)
+        // Beyond that MiB, storage grows only with the bytes that come.
+        reader.append([UInt8](repeating: 9, count: 3 << 20))
+        #expect(reader.bufferedByteCount == 12 + (3 << 20))
+        #expect(try #require(reader.largePayloadCapacity) < 8 << 20)
     }
 }

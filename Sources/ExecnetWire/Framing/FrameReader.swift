@@ -29,11 +29,11 @@ public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Cuts a byte stream into messages, whatever the chunking of the input (one
-/// byte at a time included). Memory grows with the bytes actually received,
-/// never with a declared length, and a declared length above the limit is
-/// refused as soon as its header is complete. A large payload (64 KiB or
-/// more) is received straight into its own storage, which is reserved up
-/// to its first MiB and grows with the bytes received beyond that.
+/// byte at a time included). A declared length above the limit is refused
+/// as soon as its header is complete. A large payload (64 KiB or more) is
+/// received straight into its own storage, reserved ahead for at most its
+/// first MiB and grown with the bytes received beyond that: memory follows
+/// the bytes that came, a declared length alone never costs more than 1 MiB.
 public struct FrameReader: Sendable {
     public struct Limits: Sendable {
         /// Largest payload accepted, in bytes. Default 1 GiB.
@@ -64,15 +64,8 @@ public struct FrameReader: Sendable {
     }
 
     public mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        var rest = bytes[...]
-        if let wanted = largeBytesWanted {
-            let taken = rest.prefix(wanted)
-            large!.payload.append(contentsOf: taken)
-            rest = rest[taken.endIndex...]
-        }
-        guard !rest.isEmpty else { return }
-        compact()
-        buffer.append(contentsOf: rest)
+        let appended: Void? = bytes.withContiguousStorageIfAvailable { append(UnsafeRawBufferPointer($0)) }
+        if appended == nil { Array(bytes).withUnsafeBytes { append($0) } }
     }
 
     /// The same for raw memory, copied in one go (the reader's hot path).
@@ -87,6 +80,9 @@ public struct FrameReader: Sendable {
         compact()
         buffer.append(contentsOf: rest.bindMemory(to: UInt8.self))
     }
+
+    /// The storage reserved for the large payload in progress (for tests).
+    var largePayloadCapacity: Int? { large?.payload.capacity }
 
     /// How many more bytes the large message in progress needs, if any.
     private var largeBytesWanted: Int? {
