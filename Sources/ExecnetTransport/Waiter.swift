@@ -14,7 +14,7 @@ public final class Waiter<Value: Sendable>: @unchecked Sendable {
     @usableFromInline
     enum State {
         case pending
-        case suspended(UnsafeContinuation<Value, any Error>)
+        case suspended(CheckedContinuation<Value, any Error>)
         case ended(Result<Value, any Error>?)
     }
 
@@ -32,7 +32,7 @@ public final class Waiter<Value: Sendable>: @unchecked Sendable {
     /// Ends the wait with `result`; false when it had ended already.
     @inlinable @discardableResult
     public func resume(_ result: Result<Value, any Error>) -> Bool {
-        let continuation: UnsafeContinuation<Value, any Error>?? = state.withLock { state in
+        let continuation: CheckedContinuation<Value, any Error>?? = state.withLock { state in
             switch state {
             case .pending:
                 state = .ended(result)
@@ -62,7 +62,10 @@ public final class Waiter<Value: Sendable>: @unchecked Sendable {
         timeout: Duration? = nil, onTimeout: @escaping @Sendable () -> any Error = { WaitTimedOut() }
     ) async throws -> Value {
         try await withTaskCancellationHandler {
-            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Value, any Error>) in
+            // Checked, not unsafe: the thread sanitizer sees no order between
+            // an unsafe continuation's resume on another thread and the task
+            // going on, and reports a race (Swift 6.3.1).
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
                 let early: Result<Value, any Error>? = state.withLock { state in
                     switch state {
                     case .pending:
