@@ -1,5 +1,5 @@
 import Dispatch
-import Synchronization
+import ExecnetTransport
 
 #if canImport(Glibc)
 import Glibc
@@ -14,7 +14,7 @@ import Musl
 final class FileBody: Sendable {
     /// nil when the file could not be read (stock then sends `None`).
     let dump: [UInt8]?
-    private let digest: Mutex<[UInt8]?> = Mutex(nil)
+    private let digest = Locked<[UInt8]?>(nil)
 
     init(dump: [UInt8]?) { self.dump = dump }
 

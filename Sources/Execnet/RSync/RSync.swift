@@ -1,4 +1,4 @@
-import Synchronization
+import ExecnetTransport
 
 /// Sends a directory tree to one or more targets, each a destination
 /// directory on a gateway, speaking stock execnet's rsync protocol to stock's
@@ -32,7 +32,7 @@ public final class RSync: Sendable {
     private let filter: Filter?
     private let progress: (@Sendable (Event) -> Void)?
     let listingOrder: SourceTree.ListingOrder
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         var targets: [RSyncTarget] = []

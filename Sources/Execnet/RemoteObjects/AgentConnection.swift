@@ -1,6 +1,6 @@
 import ExecnetGateway
 import ExecnetWire
-import Synchronization
+import ExecnetTransport
 
 /// The host's end of one agent: numbers requests and matches replies to
 /// them, keeps the host callbacks the agent may call, and batches the
@@ -13,7 +13,7 @@ final class AgentConnection: Sendable {
     let gcInterval: Duration
     /// Nothing that may hold a proxy (a callback, above all) is ever
     /// released while this is locked: a proxy's release locks it again.
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private enum Slot {
         case reserved
