@@ -79,8 +79,7 @@ public final class Waiter<Value: Sendable>: @unchecked Sendable {
                 }
                 if let early { return continuation.resume(with: early) }
                 if let timeout {
-                    let (seconds, attoseconds) = timeout.components
-                    DispatchQueue.global().asyncAfter(deadline: .now() + Double(seconds) + Double(attoseconds) / 1e18) { [weak self] in
+                    DispatchQueue.global().asyncAfter(deadline: .now() + timeout.seconds) { [weak self] in
                         self?.resume(.failure(onTimeout()))
                     }
                 }
