@@ -19,9 +19,11 @@ let package = Package(
         .target(name: "ExecnetWire"),
         // epoll for the transports' I/O thread (Glibc's module lacks it).
         .target(name: "CExecnetSystem"),
+        // zlib's CRC-32 with carry-less multiplication, for putFile and getFile.
+        .target(name: "CExecnetChecksum"),
         .target(name: "ExecnetTransport", dependencies: ["CExecnetSystem"]),
         .target(name: "ExecnetGateway", dependencies: ["ExecnetWire", "ExecnetTransport"]),
-        .target(name: "Execnet", dependencies: ["ExecnetGateway", "ExecnetWire", "ExecnetTransport"]),
+        .target(name: "Execnet", dependencies: ["ExecnetGateway", "ExecnetWire", "ExecnetTransport", "CExecnetChecksum"]),
         .target(name: "ExecnetConformance", dependencies: ["ExecnetWire", "Execnet"]),
         .executableTarget(name: "execnet-conform", dependencies: ["ExecnetConformance"]),
         .executableTarget(name: "execnet-bench", dependencies: ["ExecnetWire", "Execnet"]),
