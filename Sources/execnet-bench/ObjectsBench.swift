@@ -3,7 +3,8 @@ import Foundation
 
 let objectsUsage = """
     usage: execnet-bench objects [--python PATH] [--reps N] [--calls N]
-                                 [--file-mib N] [--dir DIR] [--json]
+                                 [--file-mib N] [--dir DIR] [--only W,...]
+                                 [--json]
 
     Remote objects against plain channels on the same gateway, in one run
     (each rep times every workload once, in turn):
@@ -17,6 +18,9 @@ let objectsUsage = """
       putfile   a file of --file-mib MiB copied to the remote side, and
       getfile   back, vs host.bulk: a 1 MiB bytes value echoed 300 times
                 through a plain channel (MB/s each way)
+    --only runs just the named workloads (channel.echo and objects.call run
+    together; the others: channel.lists, objects.proxies, host.bulk,
+    objects.putfile, objects.getfile), for profiling one of them.
     The gateway bootstraps stock gateway_base 2.1.2 in exec mode. Prints
     one JSON object with every workload's timed runs (seconds) under --json.
     """
@@ -27,7 +31,10 @@ struct ObjectsOptions {
     var calls = 2000
     var fileMiB = 256
     var directory: String?
+    var only: Set<String>?
     var json = false
+
+    func runs(_ workload: String) -> Bool { only?.contains(workload) ?? true }
 }
 
 struct ObjectsReport: Encodable {
@@ -60,6 +67,7 @@ func runObjects(_ arguments: ArraySlice<String>) async -> Int32 {
         case "--calls": options.calls = number(value(argument))
         case "--file-mib": options.fileMiB = number(value(argument))
         case "--dir": options.directory = value(argument)
+        case "--only": options.only = Set(value(argument).split(separator: ",").map(String.init))
         case "--json": options.json = true
         case "-h", "--help":
             print(objectsUsage)
@@ -121,20 +129,21 @@ func objectsBench(_ options: ObjectsOptions) async throws -> ObjectsReport {
         }),
     ]
     var runs: [String: [Double]] = [:]
+    let timesCalls = options.runs("channel.echo") || options.runs("objects.call")
     try await withTaskExecutorPreference(gateway.executor) {
         for rep in -1..<options.reps {
             // Round trips feel every scheduling hiccup of a noisy machine:
             // the two run in alternating slices of 100, so both see the same.
             var echoTime = Duration.zero, callTime = Duration.zero
-            for _ in 0..<max(1, options.calls / 100) {
+            for _ in 0..<(timesCalls ? max(1, options.calls / 100) : 0) {
                 echoTime += try await roundtrip(echo, count: 100)
                 callTime += try await calls(os, count: 100)
             }
-            if rep >= 0 {
+            if rep >= 0, timesCalls {
                 runs["channel.echo", default: []].append(echoTime.seconds)
                 runs["objects.call", default: []].append(callTime.seconds)
             }
-            for (name, workload) in workloads {
+            for (name, workload) in workloads where options.runs(name) {
                 let seconds = try await workload().seconds
                 if rep >= 0 { runs[name, default: []].append(seconds) }
             }
