@@ -20,7 +20,8 @@ let objectsUsage = """
                 through a plain channel (MB/s each way)
     --only runs just the named workloads (channel.echo and objects.call run
     together; the others: channel.lists, objects.proxies, host.bulk,
-    objects.putfile, objects.getfile), for profiling one of them.
+    objects.putfile, objects.getfile, which brings putfile along), for
+    profiling one of them.
     The gateway bootstraps stock gateway_base 2.1.2 in exec mode. Prints
     one JSON object with every workload's timed runs (seconds) under --json.
     """
@@ -34,7 +35,11 @@ struct ObjectsOptions {
     var only: Set<String>?
     var json = false
 
-    func runs(_ workload: String) -> Bool { only?.contains(workload) ?? true }
+    /// getfile copies back the file that putfile made, so it brings putfile along.
+    func runs(_ workload: String) -> Bool {
+        guard let only else { return true }
+        return only.contains(workload) || (workload == "objects.putfile" && only.contains("objects.getfile"))
+    }
 }
 
 struct ObjectsReport: Encodable {
