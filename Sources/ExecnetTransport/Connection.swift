@@ -273,10 +273,10 @@ package final class Connection: @unchecked Sendable {
         }
         while true {
             let batch = executor.takePending()
-            if !batch.isEmpty {
-                if batch.count == 1 { state.withLock { $0.loneJobMayWrite = true } }
-                executor.run(batch)
-                if batch.count == 1 { state.withLock { $0.loneJobMayWrite = false } }
+            if batch > 0 {
+                if batch == 1 { state.withLock { $0.loneJobMayWrite = true } }
+                executor.runTaken()
+                if batch == 1 { state.withLock { $0.loneJobMayWrite = false } }
                 flushBacklog()
             }
             wakeup.prepareToSleep()

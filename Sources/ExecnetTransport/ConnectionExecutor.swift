@@ -6,6 +6,9 @@
 public final class ConnectionExecutor: TaskExecutor, @unchecked Sendable {
     let wakeup: IOWakeup
     private let jobs = Locked((queue: [UnownedJob](), running: true))
+    /// The batch taken last, touched by the I/O thread alone. It and the
+    /// queue swap buffers, so that taking a batch allocates nothing.
+    private var taken: [UnownedJob] = []
 
     init(wakeup: IOWakeup) {
         self.wakeup = wakeup
@@ -25,16 +28,17 @@ public final class ConnectionExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    /// Takes every job queued so far, to be run with ``run(_:)``.
-    func takePending() -> [UnownedJob] {
-        jobs.withLock { jobs in
-            defer { jobs.queue.removeAll(keepingCapacity: true) }
-            return jobs.queue
-        }
+    /// Takes every job queued so far, to be run with ``runTaken()``; how
+    /// many. I/O thread only.
+    func takePending() -> Int {
+        jobs.withLock { swap(&$0.queue, &taken) }
+        return taken.count
     }
 
-    func run(_ batch: [UnownedJob]) {
-        for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
+    /// Runs the jobs ``takePending()`` took. I/O thread only.
+    func runTaken() {
+        for job in taken { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        taken.removeAll(keepingCapacity: true)
     }
 
     var hasPending: Bool { jobs.withLock { !$0.queue.isEmpty } }
