@@ -18,6 +18,8 @@ extension GatewayCore {
             return nil
         }
         if let immediate { return try immediate.get() }
+        // Without a timeout no closure is made: one allocation less per item.
+        guard let timeout else { return try await waiter.wait() }
         let id = id
         let channelID = record.id
         return try await waiter.wait(timeout: timeout) {
