@@ -20,8 +20,32 @@ public struct DumpDecoder: Sendable {
     }
 
     public func decode(_ dump: UnsafeRawBufferPointer) throws(DumpDecodingError) -> PyValue {
+        if let atom = Self.loneAtom(dump) { return atom }
         var machine = LoadMachine(bytes: dump, options: options)
         return try machine.run(from: 0)
+    }
+
+    /// The value of a dump that is exactly one int, None or bool and STOP,
+    /// the commonest single items, read without building the stack machine
+    /// (three allocations); nil for anything else, which the machine reads.
+    /// The result is the machine's for the same bytes, whatever the options.
+    @inline(__always)
+    static func loneAtom(_ dump: UnsafeRawBufferPointer) -> PyValue? {
+        let stop = Opcode.stop.rawValue
+        switch dump.count {
+        case 2 where dump[1] == stop:
+            switch dump[0] {
+            case Opcode.none.rawValue: return PyValue.none
+            case Opcode.true.rawValue: return .bool(true)
+            case Opcode.false.rawValue: return .bool(false)
+            default: return nil
+            }
+        case 6 where dump[0] == Opcode.int.rawValue && dump[5] == stop:
+            let raw = dump.loadUnaligned(fromByteOffset: 1, as: UInt32.self)
+            return .int(PyInt(Int64(Int32(bitPattern: UInt32(bigEndian: raw)))))
+        default:
+            return nil
+        }
     }
 
     /// Decodes a versioned dump (`dumps` format). With `format` nil, both
