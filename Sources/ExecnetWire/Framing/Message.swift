@@ -62,12 +62,17 @@ public struct Message: Sendable, Equatable {
     public static func appendHeader(
         _ type: MessageType, channelID: Int32, payloadLength: Int, to out: inout [UInt8]
     ) throws(FrameError) {
+        let length = try checkedLength(payloadLength)
+        out.append(UInt8(bitPattern: type.rawValue))
+        withUnsafeBytes(of: UInt32(bitPattern: channelID).bigEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: length.bigEndian) { out.append(contentsOf: $0) }
+    }
+
+    private static func checkedLength(_ payloadLength: Int) throws(FrameError) -> UInt32 {
         guard payloadLength <= Int(Int32.max) else {
             throw FrameError(reason: .payloadTooLarge(length: payloadLength, limit: Int(Int32.max)), offset: 0)
         }
-        out.append(UInt8(bitPattern: type.rawValue))
-        withUnsafeBytes(of: UInt32(bitPattern: channelID).bigEndian) { out.append(contentsOf: $0) }
-        withUnsafeBytes(of: UInt32(payloadLength).bigEndian) { out.append(contentsOf: $0) }
+        return UInt32(payloadLength)
     }
 
     /// Overwrites the header at the start of `frame`, whose payload follows
@@ -78,11 +83,12 @@ public struct Message: Sendable, Equatable {
         _ type: MessageType, channelID: Int32, payloadLength: Int? = nil, into frame: inout [UInt8]
     ) throws(FrameError) {
         precondition(frame.count >= headerSize)
-        var header: [UInt8] = []
-        header.reserveCapacity(headerSize)
-        try appendHeader(type, channelID: channelID, payloadLength: payloadLength ?? frame.count - headerSize, to: &header)
-        frame.withUnsafeMutableBufferPointer { out in
-            for index in 0..<headerSize { out[index] = header[index] }
+        let length = try checkedLength(payloadLength ?? frame.count - headerSize)
+        // In place, the same bytes as appendHeader gives.
+        frame.withUnsafeMutableBytes { out in
+            out[0] = UInt8(bitPattern: type.rawValue)
+            out.storeBytes(of: UInt32(bitPattern: channelID).bigEndian, toByteOffset: 1, as: UInt32.self)
+            out.storeBytes(of: length.bigEndian, toByteOffset: 5, as: UInt32.self)
         }
     }
 }
