@@ -24,10 +24,22 @@ public struct DumpEncoder: Sendable {
 
     /// Appends an internal dump to `out`. On error `out` is left as it was.
     public func encode(_ value: PyValue, into out: inout [UInt8]) throws(DumpEncodingError) {
-        var writer = DumpWriter()
-        defer { writer.sink.deallocate() }
-        try writer.write(value)
-        out.append(contentsOf: UnsafeRawBufferPointer(start: writer.sink.base, count: writer.sink.count))
+        try withScratch { scratch throws(DumpEncodingError) in
+            var writer = DumpWriter(sink: ByteSink(scratch: scratch))
+            defer { writer.sink.deallocate() }
+            try writer.write(value)
+            out.append(contentsOf: UnsafeRawBufferPointer(start: writer.sink.base, count: writer.sink.count))
+        }
+    }
+
+    /// Small dumps are written on the stack: the sink moves to the heap only
+    /// when it outgrows this.
+    private func withScratch<R>(
+        _ body: (UnsafeMutableRawBufferPointer) throws(DumpEncodingError) -> R
+    ) throws(DumpEncodingError) -> R {
+        try withUnsafeTemporaryAllocation(byteCount: 512, alignment: 16) { scratch throws(DumpEncodingError) in
+            try body(scratch)
+        }
     }
 
     /// An internal dump as consecutive segments whose concatenation is what
@@ -38,15 +50,17 @@ public struct DumpEncoder: Sendable {
     public func encodeSegments(
         _ value: PyValue, prefix: Int = 0, sharingAtLeast threshold: Int = 64 << 10
     ) throws(DumpEncodingError) -> [[UInt8]] {
-        var writer = DumpWriter()
-        defer { writer.sink.deallocate() }
-        writer.shareThreshold = max(threshold, 1)
-        writer.sink.reserve(prefix)
-        (writer.sink.base).initializeMemory(as: UInt8.self, repeating: 0, count: prefix)
-        writer.sink.count = prefix
-        try writer.write(value)
-        writer.cutSegment()
-        return writer.segments
+        try withScratch { scratch throws(DumpEncodingError) in
+            var writer = DumpWriter(sink: ByteSink(scratch: scratch))
+            defer { writer.sink.deallocate() }
+            writer.shareThreshold = max(threshold, 1)
+            writer.sink.reserve(prefix)
+            (writer.sink.base).initializeMemory(as: UInt8.self, repeating: 0, count: prefix)
+            writer.sink.count = prefix
+            try writer.write(value)
+            writer.cutSegment()
+            return writer.segments
+        }
     }
 }
 
@@ -56,13 +70,17 @@ struct ByteSink {
     var base: UnsafeMutableRawPointer
     var count = 0
     var capacity: Int
+    /// False while `base` is the caller's scratch memory.
+    private var ownsBase: Bool
 
-    init(capacity: Int = 1 << 12) {
-        self.capacity = capacity
-        base = .allocate(byteCount: capacity, alignment: 16)
+    /// Starts in `scratch`, which must outlive the sink's use.
+    init(scratch: UnsafeMutableRawBufferPointer) {
+        base = scratch.baseAddress!
+        capacity = scratch.count
+        ownsBase = false
     }
 
-    func deallocate() { base.deallocate() }
+    func deallocate() { if ownsBase { base.deallocate() } }
 
     @inline(__always) mutating func reserve(_ n: Int) {
         if capacity - count < n { grow(n) }
@@ -72,9 +90,10 @@ struct ByteSink {
         let newCapacity = Swift.max(capacity * 2, count + n)
         let bigger = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
         bigger.copyMemory(from: base, byteCount: count)
-        base.deallocate()
+        deallocate()
         base = bigger
         capacity = newCapacity
+        ownsBase = true
     }
 
     /// After `reserve`.
@@ -117,7 +136,7 @@ struct ByteSink {
 }
 
 private struct DumpWriter {
-    var sink = ByteSink()
+    var sink: ByteSink
     /// encodeSegments only: bytes values this long are shared, not copied.
     var shareThreshold = Int.max
     var segments: [[UInt8]] = []
