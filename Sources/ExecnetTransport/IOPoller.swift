@@ -25,7 +25,8 @@ final class IOPoller {
     private let input: Int32
     private let output: Int32
     #if os(Linux)
-    // The wake pipe is registered once and never looked at again.
+    // The wake pipe is registered once; its wake-ups need no check here
+    // (IOWakeup.awake drains it).
     private let epoll: Int32
     private var watchingOutput = false
     private var readyDescriptors = [Int32](repeating: -1, count: 3)
