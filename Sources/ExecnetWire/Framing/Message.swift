@@ -58,21 +58,14 @@ public struct Message: Sendable, Equatable {
     }
 
     /// Appends the 9-byte header of a message whose payload is
-    /// `payloadLength` bytes long: the one framing routine every writer uses.
+    /// `payloadLength` bytes long.
     public static func appendHeader(
         _ type: MessageType, channelID: Int32, payloadLength: Int, to out: inout [UInt8]
     ) throws(FrameError) {
         let length = try checkedLength(payloadLength)
-        out.append(UInt8(bitPattern: type.rawValue))
-        withUnsafeBytes(of: UInt32(bitPattern: channelID).bigEndian) { out.append(contentsOf: $0) }
-        withUnsafeBytes(of: length.bigEndian) { out.append(contentsOf: $0) }
-    }
-
-    private static func checkedLength(_ payloadLength: Int) throws(FrameError) -> UInt32 {
-        guard payloadLength <= Int(Int32.max) else {
-            throw FrameError(reason: .payloadTooLarge(length: payloadLength, limit: Int(Int32.max)), offset: 0)
-        }
-        return UInt32(payloadLength)
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: headerSize))
+        out.withUnsafeMutableBytes { store(type, channelID: channelID, length: length, at: start, in: $0) }
     }
 
     /// Overwrites the header at the start of `frame`, whose payload follows
@@ -84,12 +77,24 @@ public struct Message: Sendable, Equatable {
     ) throws(FrameError) {
         precondition(frame.count >= headerSize)
         let length = try checkedLength(payloadLength ?? frame.count - headerSize)
-        // In place, the same bytes as appendHeader gives.
-        frame.withUnsafeMutableBytes { out in
-            out[0] = UInt8(bitPattern: type.rawValue)
-            out.storeBytes(of: UInt32(bitPattern: channelID).bigEndian, toByteOffset: 1, as: UInt32.self)
-            out.storeBytes(of: length.bigEndian, toByteOffset: 5, as: UInt32.self)
+        frame.withUnsafeMutableBytes { store(type, channelID: channelID, length: length, at: 0, in: $0) }
+    }
+
+    private static func checkedLength(_ payloadLength: Int) throws(FrameError) -> UInt32 {
+        guard payloadLength <= Int(Int32.max) else {
+            throw FrameError(reason: .payloadTooLarge(length: payloadLength, limit: Int(Int32.max)), offset: 0)
         }
+        return UInt32(payloadLength)
+    }
+
+    /// The header's layout, the one routine both writers above use: type,
+    /// channel id and payload length, the last two big-endian.
+    private static func store(
+        _ type: MessageType, channelID: Int32, length: UInt32, at offset: Int, in out: UnsafeMutableRawBufferPointer
+    ) {
+        out[offset] = UInt8(bitPattern: type.rawValue)
+        out.storeBytes(of: UInt32(bitPattern: channelID).bigEndian, toByteOffset: offset + 1, as: UInt32.self)
+        out.storeBytes(of: length.bigEndian, toByteOffset: offset + 5, as: UInt32.self)
     }
 }
 
