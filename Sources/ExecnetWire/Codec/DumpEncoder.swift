@@ -24,21 +24,21 @@ public struct DumpEncoder: Sendable {
 
     /// Appends an internal dump to `out`. On error `out` is left as it was.
     public func encode(_ value: PyValue, into out: inout [UInt8]) throws(DumpEncodingError) {
-        try withScratch { scratch throws(DumpEncodingError) in
-            var writer = DumpWriter(sink: ByteSink(scratch: scratch))
-            defer { writer.sink.deallocate() }
+        try withWriter { writer throws(DumpEncodingError) in
             try writer.write(value)
             out.append(contentsOf: UnsafeRawBufferPointer(start: writer.sink.base, count: writer.sink.count))
         }
     }
 
-    /// Small dumps are written on the stack: the sink moves to the heap only
-    /// when it outgrows this.
-    private func withScratch<R>(
-        _ body: (UnsafeMutableRawBufferPointer) throws(DumpEncodingError) -> R
+    /// A writer whose sink starts in 512 bytes of stack (small dumps never
+    /// touch the heap) and is released after `body`.
+    private func withWriter<R>(
+        _ body: (inout DumpWriter) throws(DumpEncodingError) -> R
     ) throws(DumpEncodingError) -> R {
         try withUnsafeTemporaryAllocation(byteCount: 512, alignment: 16) { scratch throws(DumpEncodingError) in
-            try body(scratch)
+            var writer = DumpWriter(sink: ByteSink(scratch: scratch))
+            defer { writer.sink.deallocate() }
+            return try body(&writer)
         }
     }
 
@@ -50,9 +50,7 @@ public struct DumpEncoder: Sendable {
     public func encodeSegments(
         _ value: PyValue, prefix: Int = 0, sharingAtLeast threshold: Int = 64 << 10
     ) throws(DumpEncodingError) -> [[UInt8]] {
-        try withScratch { scratch throws(DumpEncodingError) in
-            var writer = DumpWriter(sink: ByteSink(scratch: scratch))
-            defer { writer.sink.deallocate() }
+        try withWriter { writer throws(DumpEncodingError) in
             writer.shareThreshold = max(threshold, 1)
             writer.sink.reserve(prefix)
             (writer.sink.base).initializeMemory(as: UInt8.self, repeating: 0, count: prefix)
