@@ -62,9 +62,11 @@ public final class Waiter<Value: Sendable>: @unchecked Sendable {
         timeout: Duration? = nil, onTimeout: @escaping @Sendable () -> any Error = { WaitTimedOut() }
     ) async throws -> Value {
         try await withTaskCancellationHandler {
-            // Checked, not unsafe: the thread sanitizer sees no order between
-            // an unsafe continuation's resume on another thread and the task
-            // going on, and reports a race (Swift 6.3.1).
+            // Checked, not unsafe: with an unsafe one the thread sanitizer
+            // reports a race inside the continuation's own code (its resume
+            // reading the context in the task's allocator, which the task
+            // reuses on another thread), even with the value handed over
+            // under this lock instead (Swift 6.3.1).
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
                 let early: Result<Value, any Error>? = state.withLock { state in
                     switch state {
