@@ -120,6 +120,19 @@ final class GatewayCore: Sendable {
         try sendNow(parts: [frame])
     }
 
+    /// Queues a frame given in parts as ``send(parts:)`` does when that
+    /// would not wait; false, with nothing queued, when it would.
+    func sendIfRoom(parts: [[UInt8]]) throws(GatewayError) -> Bool {
+        let queued: Bool
+        do {
+            queued = try connection.sendIfRoom(parts: parts)
+        } catch {
+            throw notConnected(parts[0], error)
+        }
+        if queued { traceSent(parts) }
+        return queued
+    }
+
     func sendNow(parts: [[UInt8]]) throws(GatewayError) {
         do {
             try connection.sendNow(parts: parts)

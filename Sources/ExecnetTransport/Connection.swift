@@ -120,8 +120,7 @@ package final class Connection: @unchecked Sendable {
         let total = parts.reduce(0) { $0 + $1.count }
         let waiter: Waiter<Void>? = try state.withLock { state throws(TransportError) in
             try checkWritable(state)
-            let fits = state.queuedBytes == 0 || state.queuedBytes + total <= outboundLimit
-            if state.roomWaiters.isEmpty && fits {
+            if admitsAtOnce(total, state) {
                 try accept(parts, &state)
                 return nil
             }
@@ -130,6 +129,20 @@ package final class Connection: @unchecked Sendable {
             return waiter
         }
         if let waiter { try await waiter.wait() }
+    }
+
+    /// Queues `parts` as ``send(parts:)`` would when it need not wait, and
+    /// says so; false, with nothing queued, when it would wait. For a
+    /// thread of its own (not the pool) that waits some other way only
+    /// when the queue is full.
+    package func sendIfRoom(parts: [[UInt8]]) throws(TransportError) -> Bool {
+        let total = parts.reduce(0) { $0 + $1.count }
+        return try state.withLock { state throws(TransportError) in
+            try checkWritable(state)
+            guard admitsAtOnce(total, state) else { return false }
+            try accept(parts, &state)
+            return true
+        }
     }
 
     /// Queues `bytes` at once, past the bound; never waits.
@@ -180,6 +193,18 @@ package final class Connection: @unchecked Sendable {
     package var queuedByteCount: Int { state.withLock { $0.queuedBytes } }
 
     package var hasEnded: Bool { state.withLock { $0.ended } }
+
+    /// Under the lock: `total` more bytes fit the bound (an empty queue
+    /// takes anything).
+    private func fits(_ total: Int, _ state: State) -> Bool {
+        state.queuedBytes == 0 || state.queuedBytes + total <= outboundLimit
+    }
+
+    /// Under the lock: a sender of `total` bytes goes in without waiting
+    /// (nobody waits ahead of it and the bytes fit).
+    private func admitsAtOnce(_ total: Int, _ state: State) -> Bool {
+        state.roomWaiters.isEmpty && fits(total, state)
+    }
 
     private func checkWritable(_ state: State) throws(TransportError) {
         if let failure = state.writeFailure { throw failure }
@@ -445,7 +470,7 @@ package final class Connection: @unchecked Sendable {
                 state.roomWaiters.removeFirst()
                 continue
             }
-            guard state.queuedBytes == 0 || state.queuedBytes + first.count <= outboundLimit else { break }
+            guard fits(first.count, state) else { break }
             state.roomWaiters.removeFirst()
             if first.waiter.resume(returning: ()) {
                 for part in first.parts where !part.isEmpty {

@@ -59,6 +59,14 @@ public final class Channel: Sendable, AsyncSequence, Hashable, CustomStringConve
         try await core.send(frames)
     }
 
+    /// Sends one item as ``send(_:)`` does when that would not wait, and
+    /// says whether it did; false, with nothing queued, while the gateway's
+    /// queue is full. For a thread of its own that waits some other way.
+    package func sendIfRoom(_ item: PyValue) throws -> Bool {
+        if core.isClosed(record) { throw core.channelError(.closed, record) }
+        return try core.sendIfRoom(parts: try core.dataFrame(channelID: id, value: item))
+    }
+
     /// Sends one item without ever waiting: it is queued at once, past the
     /// queue's bound. For synchronous code, channel callbacks above all,
     /// which run on the gateway's I/O thread and must not wait for it.

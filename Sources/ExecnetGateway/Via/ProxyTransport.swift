@@ -106,8 +106,8 @@ final class ProxyTransport: GatewayTransport {
     /// its own and sent as items with the via gateway's backpressure; the
     /// gateway's half-close becomes a close-write request.
     ///
-    /// While the via gateway's queue has room the pump queues each item
-    /// itself (written at once when nothing is ahead of it); only a full
+    /// While the via gateway's queue admits a chunk at once the pump queues
+    /// it itself (written at once when nothing is ahead of it); only a full
     /// queue sends it through a task and waits, which is the backpressure.
     /// A task and a semaphore per chunk had cost every round trip two
     /// thread wake-ups more.
@@ -116,7 +116,6 @@ final class ProxyTransport: GatewayTransport {
         let io = io
         let control = control
         let descriptors = descriptors
-        let connection = io.gateway.core.connection
         startDetachedThread(name: "execnet-proxy") {
             let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
             defer {
@@ -134,9 +133,10 @@ final class ProxyTransport: GatewayTransport {
                     return
                 }
                 let item = PyValue.bytes(Array(UnsafeRawBufferPointer(rebasing: chunk[0..<n])))
-                if connection.queuedByteCount + n <= connection.outboundLimit {
-                    do { try io.sendNow(item) } catch { return }
-                    continue
+                do {
+                    if try io.sendIfRoom(item) { continue }
+                } catch {
+                    return
                 }
                 let sent = DispatchSemaphore(value: 0)
                 let failed = Locked(false)
